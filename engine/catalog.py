@@ -1,0 +1,158 @@
+"""The catalog: books, pages and (book, page) pairs as integer arrays, plus display metadata.
+
+Built from any mix of sources, merged per title. Deterministic: the same records give the same
+indices, so a seed reproduces a model exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.sources import BookRecord, read_article_ndjson, read_book_info
+from engine.text import clean_link, display_name, wikipedia_url
+
+# The article drops these: they say how a book was bound, not what it is about.
+DROPPED_LINKS = frozenset(
+    {"hardcover", "paperback", "wikipedia:wikiproject books", "wikipedia:wikiproject novels"}
+)
+# A page must be linked from at least this many books to be kept. Chosen by measurement
+# (see EVALUATION.md); the article used 5.
+DEFAULT_MIN_LINK_COUNT = 3
+
+
+@dataclass
+class Catalog:
+    books: list[str]
+    pages: list[str]
+    pairs: np.ndarray  # (n, 2) int32: book index, page index; sorted, unique
+    meta: list[dict]  # per book: author, year, genre, country, url
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def n_books(self) -> int:
+        return len(self.books)
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.pages)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        digest.update("\n".join(self.books).encode())
+        digest.update(b"\0")
+        digest.update("\n".join(self.pages).encode())
+        digest.update(b"\0")
+        digest.update(np.ascontiguousarray(self.pairs).tobytes())
+        return digest.hexdigest()[:16]
+
+    def book_degrees(self) -> np.ndarray:
+        return np.bincount(self.pairs[:, 0], minlength=self.n_books)
+
+    def page_degrees(self) -> np.ndarray:
+        return np.bincount(self.pairs[:, 1], minlength=self.n_pages)
+
+    def links_of(self, book: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.pairs[:, 0], [book, book + 1])
+        return self.pairs[lo:hi, 1]
+
+    # -- persistence: the model directory keeps the catalog next to the vectors --
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "books.json").write_text(
+            json.dumps([{"title": t, **m} for t, m in zip(self.books, self.meta, strict=True)],
+                       ensure_ascii=False), encoding="utf-8")
+        (directory / "pages.json").write_text(json.dumps(self.pages, ensure_ascii=False),
+                                              encoding="utf-8")
+        np.save(directory / "pairs.npy", self.pairs)
+
+    @classmethod
+    def load(cls, directory: Path, with_pairs: bool = True) -> Catalog:
+        rows = json.loads((directory / "books.json").read_text(encoding="utf-8"))
+        pages = json.loads((directory / "pages.json").read_text(encoding="utf-8"))
+        pairs = (np.load(directory / "pairs.npy") if with_pairs
+                 else np.zeros((0, 2), dtype=np.int32))
+        books = [r.pop("title") for r in rows]
+        return cls(books, pages, pairs, rows)
+
+
+def _merge(records: Iterable[BookRecord]) -> dict[str, tuple[list[str], dict]]:
+    merged: dict[str, tuple[list[str], dict]] = {}
+    for record in records:
+        links, info = merged.setdefault(record.title, ([], {}))
+        links.extend(record.links)
+        for key, value in record.info.items():
+            info.setdefault(key, value)  # the first source wins for display fields
+    return merged
+
+
+def _display_meta(title: str, info: dict) -> dict:
+    def pretty(value: str) -> str:
+        return display_name(value) if value == value.lower() else value
+
+    meta = {"url": wikipedia_url(title)}
+    if info.get("author"):
+        meta["author"] = pretty(info["author"].strip())
+    if info.get("year"):
+        meta["year"] = info["year"]
+    if info.get("genre"):
+        meta["genre"] = info["genre"].strip().lower()
+    if info.get("country"):
+        meta["country"] = pretty(info["country"].strip())
+    return meta
+
+
+def build_catalog(records: Iterable[BookRecord], min_link_count: int = DEFAULT_MIN_LINK_COUNT,
+                  stats: Counter | None = None) -> Catalog:
+    stats = stats if stats is not None else Counter()
+    merged = _merge(records)
+    books = sorted(merged)
+    cleaned: list[set[str]] = []
+    for title in books:
+        links = {clean_link(raw) for raw in merged[title][0]}
+        links -= DROPPED_LINKS
+        links.discard("")
+        links.discard(clean_link(title))  # a book's link to itself says nothing
+        cleaned.append(links)
+    counts = Counter(link for links in cleaned for link in links)
+    pages = sorted(link for link, n in counts.items() if n >= min_link_count)
+    page_index = {p: i for i, p in enumerate(pages)}
+    pair_list = [(b, page_index[link]) for b, links in enumerate(cleaned)
+                 for link in links if link in page_index]
+    pairs = np.array(sorted(pair_list), dtype=np.int32).reshape(-1, 2)
+    meta = [_display_meta(t, merged[t][1]) for t in books]
+    n_linked = int(np.unique(pairs[:, 0]).size) if len(pairs) else 0
+    stats.update(books=len(books), pages=len(pages), pairs=len(pairs),
+                 books_without_links=len(books) - n_linked, min_link_count=min_link_count)
+    return Catalog(books, pages, pairs, meta, dict(stats))
+
+
+def catalog_from_data_dir(data_dir: Path, min_link_count: int = DEFAULT_MIN_LINK_COUNT) -> Catalog:
+    """The richest catalog the folder allows: the full article file where present, else the
+    infobox table of every book plus the full wikilinks of the partial file."""
+    stats: Counter = Counter()
+    full = data_dir / "found_books_filtered.ndjson"
+    if full.is_file():
+        stats["source_full"] = 1
+        records: Iterable[BookRecord] = read_article_ndjson(full, stats)
+    else:
+        partial = data_dir / "p15_books.ndjson"
+        info = data_dir / "book_info.tsv"
+        if not info.is_file():
+            from engine.errors import FETCH_COMMAND, DataError
+            raise DataError(f"no book data in {data_dir}; run `{FETCH_COMMAND}` first")
+        # The article file first: its infobox keeps original case, so its display fields win.
+        records = _chain(read_article_ndjson(partial, stats) if partial.is_file() else (),
+                         read_book_info(info, stats))
+    return build_catalog(records, min_link_count, stats)
+
+
+def _chain(*iterables):
+    for it in iterables:
+        yield from it

@@ -1,0 +1,20 @@
+"""Training parameters, importable without TensorFlow."""
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class TrainConfig:
+    dim: int = 50
+    epochs: int = 15
+    batch_positives: int = 4096
+    negative_ratio: int = 5
+    classification: bool = True  # sigmoid + BCE on 1/0; False: the article's MSE on ±1
+    learning_rate: float = 0.05
+    page_power: float = 0.0  # 0: uniform negative pages (the article); 0.75: word2vec smoothing
+    patience: int = 2  # epochs without a relative loss improvement of min_delta
+    min_delta: float = 1e-3
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
