@@ -1,0 +1,47 @@
+"""Shared fixtures: a tiny model built in seconds, and the real model built once per session
+from ../shared/data (skipped with a reason where that folder is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import settings
+from tests.fixtures import write_data_dir
+
+SHARED_MISSING = not (settings.SHARED_WIKIPEDIA_DIR / "book_info.tsv").is_file()
+SHARED_REASON = f"needs the shared data set in {settings.SHARED_WIKIPEDIA_DIR} (present in CI)"
+requires_shared_data = pytest.mark.skipif(SHARED_MISSING, reason=SHARED_REASON)
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory) -> Path:
+    return write_data_dir(tmp_path_factory.mktemp("tiny-data"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_data_dir, tmp_path_factory) -> Path:
+    from engine.pipeline import build_model_dir
+    from engine.training_config import TrainConfig
+
+    out = tmp_path_factory.mktemp("tiny-model") / "model"
+    config = TrainConfig(epochs=60, batch_positives=64, patience=100, seed=1)
+    build_model_dir(tiny_data_dir, out, config, min_link_count=2, n_trees=10, progress=False,
+                    log=lambda *a: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def shared_model_dir(tmp_path_factory) -> Path:
+    """The default build on the shared data, made once per test session (about 25 s)."""
+    if SHARED_MISSING:
+        pytest.skip(SHARED_REASON)
+    from engine.datafiles import fetch
+    from engine.pipeline import build_model_dir
+
+    data = tmp_path_factory.mktemp("shared-data")
+    fetch(data, mirror=settings.SHARED_WIKIPEDIA_DIR, log=lambda *a: None)
+    out = tmp_path_factory.mktemp("shared-model") / "model"
+    build_model_dir(data, out, progress=False, log=lambda *a: None)
+    return out
