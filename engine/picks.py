@@ -1,16 +1,26 @@
 """Personalised picks from a reading history.
 
-Each read book votes for its own neighbours (no single mean vector, so two interests stay two),
-weighted by rating (low ratings vote against) and recency; every pick keeps the reads that voted
-for it, and no author fills the list.
+Item-kNN with interests kept apart: every read book votes for its own nearest books (there is no
+single mean vector, so two interests stay two and the empty middle between them gets nothing).
+A vote weighs rating x recency; a low rating (1-2) votes *against* its neighbours. Reads that are
+near each other form one interest, and the list is dealt out interest by interest (each interest
+first gets one pick, then seats go by weight), so a mixed shelf gets picks from each side. No
+author and no series takes more than a few seats. Every pick names the reads it comes from.
+
+Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `book_id`
+(the Recommender, or engine.evaluation's in-memory shelves).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.errors import WikishelfError
 
 
 @dataclass(frozen=True)
@@ -28,63 +38,303 @@ class Pick:
     meta: dict = field(default_factory=dict)
 
 
+class PickList(list):
+    """A plain list of Picks, plus `reason`: why it is empty or short, in one sentence a person
+    can act on (None when there is nothing to say), and `skipped`: history titles not in the model."""
+
+    def __init__(self, picks=(), reason: str | None = None, skipped: list[str] | None = None):
+        super().__init__(picks)
+        self.reason = reason
+        self.skipped = skipped or []
+
+
+RATING_WEIGHT = {5: 1.0, 4: 0.75, 3: 0.3, 2: -0.5, 1: -1.0}
+UNRATED_WEIGHT = 0.6  # read and kept on the shelf: a mild yes
+HALF_LIFE_DAYS = 365
+OLDEST_WEIGHT = 0.25  # a read from long ago still counts this much
 NEIGHBOURS_PER_READ = 50
-HALF_LIFE_DAYS = 180
-MAX_PER_AUTHOR = 2
+MAX_READS = 200  # the heaviest reads that vote; all reads are still never picked
+SUPPORT = 0.3  # at most this much extra for books that several reads agree on
+SAME_INTEREST_OVERLAP = 0.2  # reads sharing this share of neighbours are one interest
+
+REASON_EMPTY = "Your reading history is empty: add a few books you have read to get picks."
+REASON_UNKNOWN = "None of the books in your history is in the current model."
+REASON_NO_LIKES = ("Every book in your history is rated 1 or 2: rate a book you liked 3 or "
+                   "higher to get picks.")
+REASON_NO_LINKS = ("The books in your history have no Wikipedia links in the model, so nothing "
+                   "is known to be near them yet.")
+REASON_EXHAUSTED = "Nothing new is near the books you liked."
+
+
+@dataclass
+class Read:
+    book: int
+    title: str
+    rating: int | None
+    when: dt.datetime | None
+    order: int  # position in the history: later entries are newer when dates are missing
+    weight: float = 0.0
+
+
+def valid_rating(value) -> int | None:
+    """1-5 as an int; anything else (None, 0, 7, 'x', 4.5, True) means no opinion."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value == int(value) and 1 <= value <= 5 else None
+
+
+def valid_when(value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
 
 
 def rating_weight(rating: int | None) -> float:
-    """5 -> 1.0, 4 -> 0.6, None -> 0.5, 3 -> 0.2, 2 -> -0.6, 1 -> -1.0."""
-    if rating is None:
-        return 0.5
-    return {5: 1.0, 4: 0.6, 3: 0.2, 2: -0.6, 1: -1.0}[int(rating)]
+    return UNRATED_WEIGHT if rating is None else RATING_WEIGHT[rating]
 
 
-def recency_weight(when: dt.datetime | None, now: dt.datetime, rank: int) -> float:
-    if when is None:  # fall back on the order of the history (newest first)
-        return 0.5 ** (rank / 20)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    days = max((now - when).total_seconds() / 86400, 0.0)
-    return 0.5 ** (days / HALF_LIFE_DAYS)
+def recency_weights(reads: list[Read]) -> list[float]:
+    """1.0 for the newest dated read, halving every HALF_LIFE_DAYS down to OLDEST_WEIGHT.
+    Ages count from the newest read, not from today, so a shelf does not fade while unused.
+    Undated reads get the median weight of the dated ones (1.0 when none is dated)."""
+    dated = [r.when for r in reads if r.when is not None]
+    if not dated:
+        return [1.0] * len(reads)
+    newest = max(dated)
+
+    def decay(when):
+        days = (newest - when).total_seconds() / 86400
+        return OLDEST_WEIGHT + (1 - OLDEST_WEIGHT) * 0.5 ** (days / HALF_LIFE_DAYS)
+
+    known = sorted(decay(w) for w in dated)
+    median = known[len(known) // 2]
+    return [decay(r.when) if r.when is not None else median for r in reads]
 
 
-def recommend_from_history(rec, history: list[HistoryItem], k: int = 10) -> list[Pick]:
-    now = dt.datetime.now(dt.UTC)
-    read_ids: dict[int, HistoryItem] = {}
-    for item in history:
-        try:
-            read_ids[rec.book_id(item.title)] = item
-        except Exception:  # a title from an older model: skip, never fail the whole list
+def lookup(rec, title) -> int | None:
+    if not isinstance(title, str) or not title.strip():
+        return None
+    exact = getattr(rec, "title_to_id", {}).get(title)
+    if exact is not None:
+        return exact
+    try:
+        return rec.book_id(title)
+    except (KeyError, WikishelfError):  # a title from an older model: skip it
+        return None
+
+
+def merge_history(rec, history) -> tuple[dict[int, Read], list[str]]:
+    """One Read per book: its latest date, and the latest rating given (a re-read without a
+    rating keeps the earlier opinion). Titles that no longer resolve are returned as skipped."""
+    reads: dict[int, Read] = {}
+    skipped: list[str] = []
+    for order, item in enumerate(history or ()):
+        title = getattr(item, "title", None)
+        book = lookup(rec, title)
+        if book is None:
+            skipped.append(str(title))
             continue
-    if not read_ids:
-        return []
-    ordered = sorted(read_ids.items(),
-                     key=lambda kv: kv[1].when or dt.datetime.min.replace(tzinfo=dt.UTC),
-                     reverse=True)
-    scores: dict[int, float] = defaultdict(float)
-    votes: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for rank, (book, item) in enumerate(ordered):
-        weight = rating_weight(item.rating) * recency_weight(item.when, now, rank)
-        if not rec.has_links[book]:
+        rating, when = valid_rating(getattr(item, "rating", None)), valid_when(getattr(item, "when", None))
+        new = Read(book, rec.titles[book], rating, when, order)
+        old = reads.get(book)
+        if old is None:
+            reads[book] = new
             continue
-        for cand, sim in rec.book_index.by_item(book, NEIGHBOURS_PER_READ + 1):
-            if cand in read_ids or not rec.has_links[cand] or sim <= 0:
-                continue
-            contribution = weight * sim
-            scores[cand] += contribution
-            votes[cand].append((contribution, book))
-    ranked = sorted((c for c in scores if scores[c] > 0), key=lambda c: -scores[c])
-    picks: list[Pick] = []
-    per_author: dict[str, int] = defaultdict(int)
-    for cand in ranked:
-        author = rec.meta[cand].get("author", "").lower()
-        if author and per_author[author] >= MAX_PER_AUTHOR:
+        newer, older = (new, old) if _is_newer(new, old) else (old, new)
+        reads[book] = Read(book, newer.title, newer.rating if newer.rating is not None else older.rating,
+                           newer.when or older.when, newer.order)
+    return reads, skipped
+
+
+def _is_newer(a: Read, b: Read) -> bool:
+    if a.when is not None and b.when is not None and a.when != b.when:
+        return a.when > b.when
+    return a.order > b.order
+
+
+def neighbour_lists(rec, books: list[int], n: int) -> list[list[tuple[int, float]]]:
+    index = rec.book_index
+    if hasattr(index, "by_items"):
+        return index.by_items(books, n)
+    return [index.by_item(b, n) for b in books]
+
+
+def interests(books: list[int], lists: list[list[tuple[int, float]]]) -> dict[int, int]:
+    """Each liked read -> one representative read of its interest. Two reads are one interest
+    when one is in the other's neighbour list or they share many neighbours (union-find)."""
+    if not books:
+        return {}
+    ids = np.unique(np.fromiter((c for hits in lists for c, _ in hits), dtype=np.int64))
+    member = np.zeros((len(books), len(ids) + 1), dtype=np.float32)  # last column: "absent"
+    for row, hits in enumerate(lists):
+        member[row, np.searchsorted(ids, [c for c, _ in hits])] = 1.0
+    shared = member @ member.T
+    sizes = member.sum(1)
+    near = shared >= SAME_INTEREST_OVERLAP * np.maximum(1, np.minimum.outer(sizes, sizes))
+    pos = np.searchsorted(ids, books)
+    listed = np.zeros(len(books), dtype=bool) if len(ids) == 0 else (
+        ids[np.minimum(pos, len(ids) - 1)] == books)
+    columns = np.where(listed, pos, len(ids))
+    near |= member[:, columns] > 0  # read b is in read a's list
+    near |= near.T
+    parent = list(range(len(books)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
+        parent[find(int(a))] = find(int(b))
+    return {book: books[find(i)] for i, book in enumerate(books)}
+
+
+_DISAMBIGUATOR = re.compile(r"\s*\([^)]*\)\s*$")
+_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+")
+_VOLUME = re.compile(r"(\s+(book|volume|vol\.?|part)?\s*([0-9]+|[ivx]+))+$")
+
+
+def series_key(title: str) -> str | None:
+    """A stem that books of one series share: 'Harry Potter and the …' -> 'harry potter',
+    '1636: The Saxon Uprising' -> '1636', 'Dune 2' -> 'dune'. None when the title shows none."""
+    text = _DISAMBIGUATOR.sub("", title).lower().strip()
+    for sep in (":", " and the ", " – ", " - "):
+        if sep in text:
+            stem = _LEADING_ARTICLE.sub("", text.split(sep, 1)[0].strip())
+            return stem or None
+    stem = _VOLUME.sub("", text)
+    return _LEADING_ARTICLE.sub("", stem) if stem != text and stem else None
+
+
+def diversity_keys(rec, book: int) -> list[str]:
+    keys = []
+    author = str(rec.meta[book].get("author", "")).strip().lower()
+    if author:
+        keys.append("author:" + author)
+    for series in (rec.meta[book].get("series"), getattr(rec, "series_links", {}).get(book),
+                   series_key(rec.titles[book])):
+        if series:
+            keys.append("series:" + str(series).lower())
+    return keys
+
+
+def per_key_cap(k: int) -> int:
+    return max(2, k // 4)
+
+
+def recommend_from_history(rec, history, k: int = 10) -> PickList:
+    if k <= 0:
+        return PickList()
+    if not history:
+        return PickList(reason=REASON_EMPTY)
+    reads, skipped = merge_history(rec, history)
+    if not reads:
+        return PickList(reason=REASON_UNKNOWN, skipped=skipped)
+    ordered = sorted(reads.values(), key=lambda r: r.order)
+    for read, recency in zip(ordered, recency_weights(ordered), strict=True):
+        read.weight = rating_weight(read.rating) * recency
+    voters = [r for r in ordered if rec.has_links[r.book] and r.weight != 0]
+    voters = sorted(voters, key=lambda r: (-abs(r.weight), -r.order))[:MAX_READS]
+    likes = [r for r in voters if r.weight > 0]
+    if not likes:
+        reason = REASON_NO_LINKS if any(r.weight > 0 for r in reads.values()) else REASON_NO_LIKES
+        return PickList(reason=reason, skipped=skipped)
+
+    n = max(NEIGHBOURS_PER_READ, 3 * k)
+    lists = neighbour_lists(rec, [r.book for r in voters], n)
+    votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
+    likes_lists = [hits for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
+    interest_of = interests([r.book for r in likes], likes_lists)
+    weight_of: dict[int, float] = defaultdict(float)
+    for r in likes:
+        weight_of[interest_of[r.book]] += r.weight
+    queues: dict[int, list[int]] = defaultdict(list)
+    for cand, src in zip(votes.ranked.tolist(), votes.source[votes.ranked].tolist(), strict=True):
+        queues[interest_of[src]].append(cand)
+
+    chosen = _deal(rec, queues, weight_of, k)
+    picks = [Pick(rec.titles[c], round(float(votes.score[c]), 4), votes.because(rec, c), rec.meta[c])
+             for c in chosen]
+    return PickList(picks, None if picks else REASON_EXHAUSTED, skipped)
+
+
+class _Votes:
+    """Every (read, neighbour) vote as flat arrays. A candidate's score is its strongest liked
+    vote, plus up to SUPPORT for the other liked votes, minus its strongest disliked vote."""
+
+    def __init__(self, cand: np.ndarray, reader: np.ndarray, vote: np.ndarray, n_books: int):
+        self.cand, self.reader, self.vote = cand, reader, vote
+        liked = vote > 0
+        best = np.zeros(n_books)
+        np.maximum.at(best, cand[liked], vote[liked])
+        total = np.bincount(cand[liked], weights=vote[liked], minlength=n_books)
+        against = np.zeros(n_books)
+        np.maximum.at(against, cand[~liked], -vote[~liked])
+        self.score = best + SUPPORT * (1 - np.exp(-(total - best))) - against
+        self.source = np.zeros(n_books, dtype=np.int64)
+        order = np.lexsort((-vote[liked], cand[liked]))  # by candidate, strongest vote first
+        first = np.unique(cand[liked][order], return_index=True)[1]
+        self.source[cand[liked][order][first]] = reader[liked][order][first]
+        candidates = np.unique(cand[liked])
+        candidates = candidates[self.score[candidates] > 0]
+        self.ranked = candidates[np.lexsort((candidates, -self.score[candidates]))]
+        self.best = best
+
+    def because(self, rec, c: int, limit: int = 3) -> list[str]:
+        """The reads behind a pick: the strongest, and any other within 80% of it."""
+        mine = (self.cand == c) & (self.vote >= 0.8 * self.best[c]) & (self.vote > 0)
+        order = np.lexsort((self.reader[mine], -self.vote[mine]))
+        return [rec.titles[b] for b in self.reader[mine][order][:limit].tolist()]
+
+
+def _votes(voters: list[Read], lists, read_ids: np.ndarray, n_books: int) -> _Votes:
+    cand = np.fromiter((c for hits in lists for c, _ in hits), dtype=np.int64)
+    sim = np.fromiter((s for hits in lists for _, s in hits), dtype=np.float64)
+    reader = np.repeat([r.book for r in voters], [len(h) for h in lists]).astype(np.int64)
+    weight = np.repeat([r.weight for r in voters], [len(h) for h in lists])
+    keep = ~np.isin(cand, read_ids) & (sim > 0)
+    return _Votes(cand[keep], reader[keep], (weight * sim)[keep], n_books)
+
+
+def _deal(rec, queues: dict[int, list[int]], weight_of: dict[int, float], k: int) -> list[int]:
+    """Seats for interests: one each first (heaviest interest first), then each next seat to the
+    interest with the most weight per seat already taken (D'Hondt). Author/series caps apply."""
+    cap = per_key_cap(k)
+    used: dict[str, int] = defaultdict(int)
+    taken: dict[int, int] = defaultdict(int)
+    position = dict.fromkeys(queues, 0)
+
+    def next_allowed(interest: int) -> int | None:
+        queue = queues[interest]
+        while position[interest] < len(queue):
+            cand = queue[position[interest]]
+            position[interest] += 1
+            keys = diversity_keys(rec, cand)
+            if all(used[key] < cap for key in keys):
+                for key in keys:
+                    used[key] += 1
+                return cand
+        return None
+
+    chosen: list[int] = []
+    order = sorted(queues, key=lambda i: (-weight_of[i], i))
+    for interest in order:
+        if len(chosen) == k:
+            return chosen
+        cand = next_allowed(interest)
+        if cand is not None:
+            chosen.append(cand)
+            taken[interest] += 1
+    open_ = [i for i in order if position[i] < len(queues[i])]
+    while len(chosen) < k and open_:
+        interest = max(open_, key=lambda i: weight_of[i] / (taken[i] + 1))
+        cand = next_allowed(interest)
+        if cand is None:
+            open_.remove(interest)
             continue
-        per_author[author] += 1
-        because = [rec.titles[b] for c, b in sorted(votes[cand], reverse=True) if c > 0][:3]
-        picks.append(Pick(rec.titles[cand], round(math.fsum([scores[cand]]), 4), because,
-                          rec.meta[cand]))
-        if len(picks) == k:
-            break
-    return picks
+        chosen.append(cand)
+        taken[interest] += 1
+    return chosen

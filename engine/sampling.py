@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 
@@ -9,19 +13,23 @@ class PairSampler:
     """Draws batches of (book, page, label): every positive pair once per epoch, in random order,
     each with `negative_ratio` random pairs that are not in the graph.
 
-    Negatives pick the page uniformly (the article's choice) or by page frequency ** `page_power`
-    (word2vec's smoothing), which makes popular pages harder negatives.
+    Negatives pick the book uniformly and the page uniformly (the article's choice) or by page
+    frequency ** `page_power` (word2vec's smoothing), which makes popular pages harder negatives.
     """
 
     def __init__(self, pairs: np.ndarray, n_books: int, n_pages: int, negative_ratio: int = 5,
                  classification: bool = True, page_power: float = 0.0, seed: int = 0):
-        self.pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+        self.pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if not len(self.pairs):
+            raise ValueError("no (book, page) pairs to sample from")
         self.n_books, self.n_pages = n_books, n_pages
         self.negative_ratio = negative_ratio
         self.negative_label = 0.0 if classification else -1.0
         self.rng = np.random.default_rng(seed)
         # Sorted pair keys: a membership test for a whole batch is one searchsorted.
         self.true_keys = np.unique(self.pairs[:, 0] * n_pages + self.pairs[:, 1])
+        if len(self.true_keys) >= n_books * n_pages:
+            raise ValueError("every (book, page) pair is linked: there is no negative to sample")
         self.page_cdf = None
         if page_power:
             weights = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64) ** page_power
@@ -49,15 +57,60 @@ class PairSampler:
             bad = self.is_true_pair(books, pages)
         return books, pages
 
-    def epoch(self, batch_positives: int):
-        """Yield (books, pages, labels) int32/int32/float32 arrays for one pass over the positives."""
+    def batch(self, positives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(books, pages, labels) int32/int32/float32: these positives, then their negatives."""
+        n_neg = len(positives) * self.negative_ratio
+        neg_books, neg_pages = self.negatives(n_neg)
+        books = np.concatenate([positives[:, 0], neg_books]).astype(np.int32)
+        pages = np.concatenate([positives[:, 1], neg_pages]).astype(np.int32)
+        labels = np.concatenate([np.ones(len(positives), np.float32),
+                                 np.full(n_neg, self.negative_label, np.float32)])
+        return books, pages, labels
+
+    def epoch(self, batch_positives: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """One pass over the positives in batches of exactly the same size (a compiled step is
+        traced once): the last batch is topped up with the first positives of this epoch."""
+        size = min(batch_positives, len(self.pairs))
         order = self.rng.permutation(len(self.pairs))
-        for start in range(0, len(order), batch_positives):
-            pos = self.pairs[order[start:start + batch_positives]]
-            n_neg = len(pos) * self.negative_ratio
-            neg_books, neg_pages = self.negatives(n_neg)
-            books = np.concatenate([pos[:, 0], neg_books]).astype(np.int32)
-            pages = np.concatenate([pos[:, 1], neg_pages]).astype(np.int32)
-            labels = np.concatenate([np.ones(len(pos), np.float32),
-                                     np.full(n_neg, self.negative_label, np.float32)])
-            yield books, pages, labels
+        n_batches = -(-len(order) // size)
+        order = np.concatenate([order, order[:n_batches * size - len(order)]])
+        for start in range(0, len(order), size):
+            yield self.batch(self.pairs[order[start:start + size]])
+
+    def evaluation_batch(self, n_positive: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A fixed batch to compare models on: distinct random positives and their negatives."""
+        picked = self.rng.choice(len(self.pairs), min(n_positive, len(self.pairs)), replace=False)
+        return self.batch(self.pairs[np.sort(picked)])
+
+
+def prefetched(batches: Iterable, depth: int = 2) -> Iterator:
+    """Iterate `batches` in a background thread, `depth` items ahead: numpy draws the next batch
+    while TensorFlow (which releases the GIL) runs the current step on the other core."""
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in batches:
+                if stop.is_set():
+                    return
+                slots.put(item)
+            slots.put(done)
+        except BaseException as exc:  # hand the error to the consumer instead of losing it
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="pair-sampler", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)

@@ -1,23 +1,39 @@
-"""Turning what people type into one catalog book (rapidfuzz over titles normalised once)."""
+"""Turning what people type into one catalog book.
+
+Titles are folded once at load (engine.title_text). A query is read every plausible way (whole,
+or title + author hint), candidates come from exact keys and a word index (typo'd words corrected
+against the catalog's vocabulary), and each candidate is scored by edit similarity, prefix and
+word coverage. A book is "found" only when its score is high and no other book comes close, so a
+book missing from the catalog is not matched to a look-alike.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import bisect
+import heapq
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
-from engine.text import strip_accents
+from engine.title_text import (AUTHOR_FILLER, TRAILING_PARENS, Reading, normalise, readings,
+                               split_subtitle, strip_article)
 
-_DISAMBIGUATOR = re.compile(r"\s*\([^)]*\)\s*$")
+__all__ = ["Resolution", "TitleResolver", "normalise"]
 
-
-def normalise(text: str) -> str:
-    """Case, accents, Unicode look-alikes, punctuation and spacing folded away."""
-    text = unicodedata.normalize("NFKC", text)
-    text = strip_accents(text)
-    return utils.default_process(text)
+FOUND = 0.85  # a confidence this high names one book
+TIE = 0.03  # ranks this close are "about equally likely"
+SUGGEST = 0.45  # weakest score still worth suggesting
+_COMMON_WORD = 2500  # words in more titles than this do not fetch candidates
+_RETRIEVED = 40  # candidates fetched through the word index per reading
+_MAX_QUERY = 300  # characters; anything longer is not a title
+# Subtitles that make a book about another one: "The Lord of the Rings: A Reader's Companion"
+# must not answer "the lord of the rings".
+_DERIVED = frozenset({"companion", "guide", "readers", "reader", "critical", "criticism",
+                      "essays", "annotated", "encyclopedia", "handbook", "commentary",
+                      "concordance", "atlas", "making", "notes", "sequel", "parody"})
 
 
 @dataclass
@@ -33,38 +49,331 @@ class Resolution:
         return self.status == "found"
 
 
+@dataclass(frozen=True)
+class _Query:
+    core: str  # normalised, leading article dropped
+    ns: str  # the same without spaces: "harry potter" and "harrypotter" meet
+    tokens: tuple[str, ...]
+    main_ns: str  # the part before a subtitle, without spaces ("" when there is none)
+    main_words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Query:
+        core = strip_article(normalise(text))
+        head, tail = split_subtitle(text)
+        main = strip_article(normalise(head)) if tail else ""
+        return cls(core, core.replace(" ", ""), tuple(core.split()), main.replace(" ", ""),
+                   frozenset(main.split()))
+
+
+def _allowed_edits(word: str) -> int:
+    """Typos forgiven in one word: none in short words or numbers ("1984" is not "1934")."""
+    if len(word) < 4 or not word.isalpha():
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
 class TitleResolver:
     def __init__(self, titles: list[str], authors: list[str] | None = None,
                  popularity: list[float] | None = None):
-        self.titles = titles
-        self.authors = authors or [""] * len(titles)
-        self.keys = [normalise(_DISAMBIGUATOR.sub("", t)) for t in titles]
-        self.exact: dict[str, list[int]] = {}
-        for i, key in enumerate(self.keys):
-            self.exact.setdefault(key, []).append(i)
+        self.titles = list(titles)
+        n = len(self.titles)
+        authors = list(authors) if authors is not None else [""] * n
+        popularity = list(popularity) if popularity is not None else [0.0] * n
+        if len(authors) != n or len(popularity) != n:
+            raise ValueError("titles, authors and popularity must be the same length")
+        self.popularity = [float(p or 0.0) for p in popularity]
+        self.authors = authors
+        self.notes: list[str] = []  # the disambiguator: "novel", "King novel"
+        self.keys: list[str] = []  # the folded title without its disambiguator
+        self.core: list[str] = []  # the same without a leading article
+        self.main_ns: list[str] = []  # the main title of a subtitled book, without spaces
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, title in enumerate(self.titles):
+            note = ""
+            if title.endswith((")", "]")):
+                match = TRAILING_PARENS.search(title)
+                if match and match.start():
+                    title, note = title[:match.start()], match.group(1)
+            key = normalise(title) or normalise(self.titles[i])
+            core = strip_article(key)
+            main = ""
+            if ":" in title or " - " in title or "–" in title or "—" in title:
+                head, tail = split_subtitle(title)
+                if tail and not _DERIVED.intersection(normalise(tail).split()):
+                    main = strip_article(normalise(head)).replace(" ", "")
+            self.notes.append(note)
+            self.keys.append(key)
+            self.core.append(core)
+            self.main_ns.append(main)
+            by_key = self.by_key
+            by_key[core].append(i)
+            nospace = core.replace(" ", "")
+            if nospace != core:
+                by_key[nospace].append(i)
+            if main and main != nospace:
+                by_key[main].append(i)
+            for word in set(core.split()):
+                postings[word].append(i)
+        self.core_ns = [c.replace(" ", "") for c in self.core]
+        self.tokens = [tuple(c.split()) for c in self.core]
+        self._who: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self.postings = dict(postings)
+        self.by_key = dict(self.by_key)
+        self.idf = {w: math.log((n + 1) / len(ids)) + 0.1 for w, ids in self.postings.items()}
+        self.max_idf = math.log(n + 1) + 0.1
+        # Words and space-free titles sorted by length: typo searches look only at a length band.
+        self.vocab = sorted(self.postings, key=len)
+        self.vocab_lens = [len(w) for w in self.vocab]
+        self.ns_order = sorted(range(n), key=lambda i: len(self.core_ns[i]))
+        self.ns_sorted = [self.core_ns[i] for i in self.ns_order]
+        self.ns_lens = [len(k) for k in self.ns_sorted]
+        self.prefix_sorted = sorted((c, i) for i, c in enumerate(self.core))
 
+    # -- resolving --
     def resolve(self, text: str, limit: int = 5) -> Resolution:
-        query = normalise(text or "")
-        if not query:
+        if not isinstance(text, str) or not normalise(text[:_MAX_QUERY]):
             return Resolution("not_found")
-        hits = self.exact.get(query)
-        if hits and len(hits) == 1:
-            return Resolution("found", hits[0], self.titles[hits[0]], 1.0)
-        if hits:
-            return Resolution("ambiguous", candidates=[self.titles[i] for i in hits[:limit]])
-        matches = process.extract(query, self.keys, scorer=fuzz.WRatio, limit=limit,
-                                  processor=None, score_cutoff=60)
-        if not matches:
-            return Resolution("not_found")
-        best_key, best_score, best = matches[0]
-        if best_score >= 90:
-            return Resolution("found", best, self.titles[best], best_score / 100)
-        return Resolution("not_found", candidates=[self.titles[m[2]] for m in matches])
+        text = text[:_MAX_QUERY]
+        scored: dict[int, tuple[float, float]] = {}  # book -> (rank, confidence)
+        all_readings = readings(text)
+        whole = _Query.of(text)
+        exact = self.by_key.get(whole.core, ())
+        if len(all_readings) == 1 and len(exact) == 1:  # the common case: typed just right
+            return Resolution("found", exact[0], self.titles[exact[0]], 1.0)
+        for reading in all_readings:
+            self._score_reading(reading, self._candidates(_Query.of(reading.title)), scored)
+        if not scored or max(c for _, c in scored.values()) < FOUND:
+            for reading in all_readings[:2]:  # nothing sure yet: a slower fuzzy pass over titles
+                self._score_reading(reading, self._fuzzy_titles(_Query.of(reading.title)), scored)
+        return self._decide(scored, limit)
 
+    def _decide(self, scored: dict[int, tuple[float, float]], limit: int) -> Resolution:
+        ranked = self._ranked(scored)
+        if not ranked:
+            return Resolution("not_found")
+        best = ranked[0]
+        rank, confidence = scored[best]
+        confidence = round(min(1.0, confidence), 3)
+        if confidence < FOUND:
+            shown = [b for b in ranked if scored[b][1] >= SUGGEST][:limit]
+            return Resolution("not_found", confidence=confidence,
+                              candidates=[self.titles[b] for b in shown])
+        # The less sure the best match, the wider the margin it needs over the next one.
+        window = TIE + (1.0 - confidence) / 2
+        close = [b for b in ranked if scored[b][0] >= rank - window and scored[b][1] >= FOUND]
+        if len(close) > 1:
+            return Resolution("ambiguous", confidence=confidence,
+                              candidates=[self.titles[b] for b in close[:max(limit, 2)]])
+        return Resolution("found", best, self.titles[best], confidence)
+
+    def _ranked(self, scored: dict[int, tuple[float, float]]) -> list[int]:
+        # A title without a disambiguator is Wikipedia's primary topic among books of that name.
+        names: dict[str, int] = defaultdict(int)
+        for b in scored:
+            names[self.core[b]] += 1
+        for b, (rank, confidence) in scored.items():
+            if not self.notes[b] and names[self.core[b]] > 1:
+                scored[b] = (rank + 0.04, confidence)
+        return sorted(scored, key=lambda b: (-scored[b][0], -self.popularity[b], len(self.titles[b])))
+
+    def _score_reading(self, reading: Reading, candidates: set[int],
+                       scored: dict[int, tuple[float, float]]) -> None:
+        query = _Query.of(reading.title)
+        if not query.ns:
+            return
+        hint = [w for w in normalise(reading.hint).split() if w not in AUTHOR_FILLER]
+        typed = normalise(reading.title)
+        for b in candidates:
+            confidence, rank = self._score(query, b)
+            # Agreement beyond the folded key breaks ties: same spacing, same leading article.
+            if query.core == self.core[b]:
+                rank += 0.04
+                if typed == self.keys[b]:
+                    rank += 0.04
+            if hint:
+                agreement = self._author_match(hint, b)
+                if agreement >= 0.99:
+                    confidence, rank = confidence + 0.05, rank + 0.12
+                elif agreement >= 0.5:
+                    rank += 0.05
+                elif reading.strict:  # "X by Y" where Y did not write X: probably another book
+                    confidence, rank = confidence - 0.25, rank - 0.25
+            if b not in scored or rank > scored[b][0]:
+                scored[b] = (rank, confidence)
+
+    def _score(self, query: _Query, b: int) -> tuple[float, float]:
+        """(confidence, rank) that `query` names book b, before any author hint."""
+        ns = self.core_ns[b]
+        words, leftover = self._word_score(query.tokens, b)
+        extra = [w for w in leftover if w not in AUTHOR_FILLER]
+        # Spelling similarity of the whole title, of its main title (subtitle left out), or of
+        # the query's main title (a subtitle the catalog lacks).
+        whole = OSA.normalized_similarity(query.ns, ns)
+        if self.main_ns[b]:
+            whole = max(whole, OSA.normalized_similarity(query.ns, self.main_ns[b]) - 0.04)
+        if query.main_ns:
+            main = OSA.normalized_similarity(query.main_ns, ns) - 0.04
+            if main > whole:
+                whole = main
+                extra = [w for w in extra if w in query.main_words]
+        if extra:
+            if self._author_match(extra, b) >= 0.99:  # "tolstoy war and peace"
+                return max(whole, words + 0.05), max(whole, words + 0.17)
+            # A typed word that is in no way in the title: "Mexican Gothic" is not "American
+            # Gothic", however close the letters.
+            whole = min(whole, FOUND - 0.01)
+            words *= 1 - sum(map(len, extra)) / max(1, len(query.ns))
+        best = max(whole, words)
+        return best, best
+
+    def _word_score(self, words: tuple[str, ...], b: int) -> tuple[float, list[str]]:
+        """How much of the title the typed words cover (rare words count most), in what order,
+        and whether they start it; returns the typed words that are not in the title."""
+        title = self.tokens[b]
+        credit = [0.0] * len(title)  # 1 for a word typed right, less for a typo of it
+        positions, leftover = [], []
+        i = 0
+        while i < len(words):
+            word, spots, step = words[i], [], 1
+            exact = next((j for j, t in enumerate(title) if not credit[j] and t == word), None)
+            if exact is not None:
+                spots, credit[exact] = [exact], 1.0
+            elif edits := _allowed_edits(word):
+                spot, distance = next(((j, d) for j, t in enumerate(title) if not credit[j]
+                                       and abs(len(t) - len(word)) <= edits
+                                       and (d := OSA.distance(word, t)) <= edits), (None, 0))
+                if spot is not None:
+                    spots, credit[spot] = [spot], 1 - 2 * distance / len(word)
+            if not spots and i + 1 < len(words):  # "hob bit"
+                joined = word + words[i + 1]
+                spots = [j for j, t in enumerate(title) if not credit[j] and t == joined][:1]
+                step = 2 if spots else 1
+            if not spots:  # "harrypotter"
+                spots = next(([j, j + 1] for j in range(len(title) - 1) if not credit[j]
+                              and not credit[j + 1] and title[j] + title[j + 1] == word), [])
+            for j in spots:
+                credit[j] = credit[j] or 1.0
+            if spots:
+                positions.extend(spots)
+            else:
+                leftover.append(word)
+            i += step
+        if not positions:
+            return 0.0, leftover
+        weights = [self.idf.get(t, self.max_idf) for t in title]
+        coverage = sum(w * c for w, c in zip(weights, credit, strict=True)) / sum(weights)
+        score = 0.5 + (0.45 if positions == sorted(positions) else 0.33) * coverage
+        if positions == list(range(len(positions))) and coverage < 1:
+            score += 0.06  # the start of the title, the end left off
+        return min(score, 0.97), leftover
+
+    def _author_match(self, hint: list[str], b: int) -> float:
+        """The share of hint words found among the book's author and disambiguator words;
+        needs one real name, not only initials."""
+        who, initials = self._names(b)
+        if not who:
+            return 0.0
+        matched, named = 0, False
+        for word in hint:
+            if word in who or (_allowed_edits(word) and any(
+                    abs(len(w) - len(word)) <= 1 and OSA.distance(word, w) <= 1 for w in who)):
+                matched += 1
+                named = named or len(word) > 2
+            elif len(word) <= 3 and set(word) <= initials:  # "jrr", "jk"
+                matched += 1
+        return matched / len(hint) if named else 0.0
+
+    def _names(self, b: int) -> tuple[frozenset[str], frozenset[str]]:
+        """Book b's author and disambiguator words, and its author's initials (folded on
+        first use: only candidates ever need them)."""
+        if b not in self._who:
+            author = normalise(self.authors[b] or "").split()
+            words = author + normalise(self.notes[b]).split()
+            self._who[b] = (frozenset(w for w in words if len(w) > 1),
+                            frozenset(w[0] for w in author))
+        return self._who[b]
+
+    # -- candidates --
+    def _candidates(self, query: _Query) -> set[int]:
+        found = set(self.by_key.get(query.core, ())) | set(self.by_key.get(query.ns, ()))
+        weights: dict[int, float] = defaultdict(float)
+        for word in self._known_words(query.tokens):
+            ids = self.postings[word]
+            if len(ids) <= _COMMON_WORD:
+                idf = self.idf[word]
+                for b in ids:
+                    weights[b] += idf
+        if weights:
+            # Titles sharing only a minor word with the query cannot win: skip scoring them.
+            floor = 0.4 * max(weights.values())
+            top = heapq.nlargest(_RETRIEVED, weights, key=weights.__getitem__)
+            found.update(b for b in top if weights[b] >= floor)
+        return found
+
+    def _known_words(self, words: tuple[str, ...]) -> list[str]:
+        """The typed words as catalog words: run-together words split, split words joined,
+        and typos corrected when no other telling word can fetch the title."""
+        out, unknown = [], []
+        for i, word in enumerate(words):
+            if word in self.postings:
+                out.append(word)
+            elif i + 1 < len(words) and word + words[i + 1] in self.postings:
+                out.append(word + words[i + 1])
+            elif halves := next(((word[:k], word[k:]) for k in range(2, len(word) - 1)
+                                 if word[:k] in self.postings and word[k:] in self.postings), None):
+                out.extend(halves)
+            elif _allowed_edits(word):
+                unknown.append(word)
+        if unknown and not any(len(self.postings[w]) <= _COMMON_WORD for w in out):
+            for word in unknown:
+                out.extend(self._near_words(word))
+        return out
+
+    def _near_words(self, word: str) -> list[str]:
+        """Catalog words within a typo or two of `word` (Levenshtein: a C fast path; the
+        scoring counts a swap of two letters as one typo later)."""
+        edits = _allowed_edits(word)
+        lo = bisect.bisect_left(self.vocab_lens, len(word) - edits)
+        hi = bisect.bisect_right(self.vocab_lens, len(word) + edits)
+        hits = process.extract(word, self.vocab[lo:hi], scorer=Levenshtein.distance,
+                               processor=None, score_cutoff=edits + 1, limit=5)
+        return [w for w, _, _ in hits]
+
+    def _fuzzy_titles(self, query: _Query) -> set[int]:
+        """Whole titles within a few edits of the query, searched over a band of lengths."""
+        if len(query.ns) < 4:
+            return set()
+        # Closer than this in length, a title could still score FOUND.
+        lo = bisect.bisect_left(self.ns_lens, int(len(query.ns) * 0.85))
+        hi = bisect.bisect_right(self.ns_lens, int(len(query.ns) / 0.85) + 1)
+        hits = process.extract(query.ns, self.ns_sorted[lo:hi], scorer=fuzz.ratio, processor=None,
+                               score_cutoff=78, limit=5)
+        return {self.ns_order[lo + j] for _, _, j in hits}
+
+    # -- autocomplete --
     def complete(self, prefix: str, limit: int = 25) -> list[str]:
-        """Titles for an autocomplete box: prefix matches first, then fuzzy ones."""
-        query = normalise(prefix or "")
-        if not query:
+        """Titles for an autocomplete box: titles starting with the text first, then titles
+        holding its words."""
+        limit = max(0, min(limit, 25))
+        if not isinstance(prefix, str) or not limit:
             return []
-        matches = process.extract(query, self.keys, scorer=fuzz.WRatio, limit=limit, processor=None)
-        return [self.titles[m[2]] for m in matches]
+        key = normalise(prefix[:_MAX_QUERY])
+        if not key:
+            return []
+        core = strip_article(key)
+        starts = []
+        at = bisect.bisect_left(self.prefix_sorted, (core,))
+        for c, b in self.prefix_sorted[at:at + 200]:
+            if not c.startswith(core):
+                break
+            starts.append(b)
+        starts.sort(key=lambda b: (-self.popularity[b], len(self.titles[b]), self.titles[b]))
+        out = starts[:limit]
+        if len(out) < limit:
+            query = _Query.of(prefix[:_MAX_QUERY])
+            more = sorted(self._candidates(query) - set(out),
+                          key=lambda b: (-self._score(query, b)[1], -self.popularity[b]))
+            out += more[:limit - len(out)]
+        return [self.titles[b] for b in out]

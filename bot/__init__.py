@@ -1,0 +1,1 @@
+"""wikishelf's chat product: a transport-free service, a Discord adapter and a console."""

@@ -1,0 +1,151 @@
+"""What the service answers: plain data the Discord and console adapters render their own way.
+
+Text that came from a user (`query`) is kept raw here; each renderer sanitises it for its medium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Book:
+    """A catalog book as answers show it."""
+    title: str
+    url: str = ""
+    author: str = ""
+    year: str = ""
+    genre: str = ""
+    country: str = ""
+
+    @classmethod
+    def from_meta(cls, title: str, meta: dict) -> Book:
+        def text(key: str) -> str:
+            value = meta.get(key)
+            return "" if value is None else str(value)
+        return cls(title, text("url"), text("author"), text("year"), text("genre"), text("country"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Bad input or a failure the user can act on; nothing was changed."""
+    message: str
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    """A title that did not resolve: suggestions ("did you mean") or choices (ambiguous)."""
+    query: str
+    options: list[str]
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class SimilarBooks:
+    book: Book
+    items: list[tuple[Book, float]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedPages:
+    page: str
+    items: list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class BooksAbout:
+    page: str
+    items: list[tuple[Book, float]]
+
+
+@dataclass(frozen=True)
+class BookInfo:
+    book: Book
+
+
+@dataclass(frozen=True)
+class Logged:
+    book: Book
+    rating: int | None
+    previous: object | None = None  # the store's Read before this update; None if new
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Unlogged:
+    book: Book
+    removed: bool
+
+
+@dataclass(frozen=True)
+class ShelfEntry:
+    book: Book
+    rating: int | None
+    read_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Shelf:
+    entries: list[ShelfEntry]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Pick:
+    book: Book
+    score: float
+    because: list[str]
+
+
+@dataclass(frozen=True)
+class Picks:
+    items: list[Pick]
+    history_size: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    matched: list[tuple[str, str]]  # (title as exported, catalog title)
+    unmatched: list[str]
+    not_read: int  # rows on other shelves (to-read, currently-reading), skipped
+    added: int
+    updated: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    csv_text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ForgetPrompt:
+    count: int
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    count: int
+
+
+@dataclass(frozen=True)
+class MapImage:
+    book: Book
+    path: Path
+
+
+@dataclass(frozen=True)
+class Help:
+    commands: list[tuple[str, str]] = field(default_factory=list)  # (usage, what it does)
+
+
+Answer = (Problem | NoMatch | SimilarBooks | RelatedPages | BooksAbout | BookInfo | Logged
+          | Unlogged | Shelf | Picks | ImportSummary | Export | ForgetPrompt | Forgotten
+          | MapImage | Help)

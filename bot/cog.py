@@ -1,0 +1,176 @@
+"""The Discord commands: each one hybrid (`!similar ...` and `/similar`), a thin layer that asks
+the service and sends the rendered answer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import answers as a
+from bot.goodreads import MAX_BYTES
+from bot.render_discord import Reply, render
+from bot.service import MAX_K, ShelfService
+from bot.views import ConfirmForgetView, PagerView
+
+NONE = discord.AllowedMentions.none()
+# Per-user limits against spam; imports and exports are heavier, so rarer.
+everyday = commands.cooldown(5, 10.0, commands.BucketType.user)
+heavy = commands.cooldown(2, 60.0, commands.BucketType.user)
+AUTOCOMPLETE_LIMIT = 25
+CHOICE_LIMIT = 100  # Discord's limit on a choice's name and value
+
+
+def user_key(user: discord.abc.User) -> str:
+    return f"discord:{user.id}"
+
+
+async def send(ctx: commands.Context, reply: Reply) -> discord.Message | None:
+    kwargs = {"allowed_mentions": NONE}
+    if ctx.interaction is not None and reply.private:
+        kwargs["ephemeral"] = True
+    if reply.content:
+        kwargs["content"] = reply.content
+    if reply.embed is not None:
+        kwargs["embed"] = reply.embed
+    if reply.file is not None:
+        kwargs["file"] = reply.file
+    if reply.pages:
+        view = PagerView(ctx.author.id, reply.pages)
+        view.message = await ctx.send(view=view, **kwargs)
+        return view.message
+    return await ctx.send(**kwargs)
+
+
+class ShelfCog(commands.Cog, name="Shelf"):
+    def __init__(self, bot: commands.Bot, service: ShelfService):
+        self.bot = bot
+        self.service = service
+
+    async def answer(self, ctx: commands.Context, answer: a.Answer) -> None:
+        await send(ctx, render(answer, "!"))
+
+    # -- autocomplete: catalog titles from the resolver, at most 25 --
+    async def title_choices(self, interaction: discord.Interaction, current: str
+                            ) -> list[app_commands.Choice[str]]:
+        current = (current or "")[:200]
+        titles = await asyncio.to_thread(self.service.rec.resolver.complete, current,
+                                         AUTOCOMPLETE_LIMIT)
+        return [app_commands.Choice(name=t[:CHOICE_LIMIT], value=t[:CHOICE_LIMIT])
+                for t in titles[:AUTOCOMPLETE_LIMIT] if t]
+
+    # -- books --
+    @commands.hybrid_command(description="Books like this one")
+    @app_commands.describe(title="a book title", k="how many (1-25)")
+    @everyday
+    async def similar(self, ctx: commands.Context, *, title: str,
+                      k: app_commands.Range[int, 1, MAX_K] | None = None) -> None:
+        await ctx.defer()
+        await self.answer(ctx, await self.service.similar(title, k))
+
+    @commands.hybrid_command(description="Author, year, country, genre and Wikipedia link")
+    @everyday
+    async def info(self, ctx: commands.Context, *, title: str) -> None:
+        await self.answer(ctx, await self.service.info(title))
+
+    @commands.hybrid_command(description="Wikipedia pages related to a page")
+    @everyday
+    async def pages(self, ctx: commands.Context, *, page: str) -> None:
+        await self.answer(ctx, await self.service.pages(page))
+
+    @commands.hybrid_command(description="Books about a Wikipedia page or topic")
+    @everyday
+    async def about(self, ctx: commands.Context, *, page: str) -> None:
+        await self.answer(ctx, await self.service.about(page))
+
+    @commands.hybrid_command(name="map", description="A picture of a book's neighbourhood")
+    @heavy
+    async def map_(self, ctx: commands.Context, *, title: str) -> None:
+        await ctx.defer()
+        answer = await self.service.map(title)
+        try:
+            await self.answer(ctx, answer)
+        finally:
+            if isinstance(answer, a.MapImage):
+                with contextlib.suppress(OSError):
+                    answer.path.unlink()
+
+    # -- the caller's shelf --
+    @commands.hybrid_command(description="Log a book you read, optionally rated 1-5")
+    @app_commands.describe(title="the book", rating="your rating, 1 to 5")
+    @everyday
+    async def read(self, ctx: commands.Context, *, title: str,
+                   rating: app_commands.Range[int, 1, 5] | None = None) -> None:
+        await self.answer(ctx, await self.service.read(user_key(ctx.author), title, rating))
+
+    @commands.hybrid_command(description="Take a book off your shelf")
+    @everyday
+    async def unread(self, ctx: commands.Context, *, title: str) -> None:
+        await self.answer(ctx, await self.service.unread(user_key(ctx.author), title))
+
+    @commands.hybrid_command(description="Your reading history, newest first")
+    @everyday
+    async def shelf(self, ctx: commands.Context, page: int = 1) -> None:
+        await self.answer(ctx, await self.service.shelf(user_key(ctx.author), page))
+
+    @commands.hybrid_command(name="next", description="Picks for you from your shelf")
+    @everyday
+    async def next_(self, ctx: commands.Context,
+                    k: app_commands.Range[int, 1, MAX_K] | None = None) -> None:
+        await ctx.defer()
+        await self.answer(ctx, await self.service.next(user_key(ctx.author), k))
+
+    @commands.hybrid_command(name="import", description="Import a Goodreads library export (CSV)")
+    @app_commands.describe(file="goodreads_library_export.csv from Goodreads → My Books → Export")
+    @heavy
+    async def import_(self, ctx: commands.Context, file: discord.Attachment) -> None:
+        if file.size > MAX_BYTES:
+            limit = MAX_BYTES // 1_000_000
+            await self.answer(ctx, a.Problem(f"That file is larger than {limit} MB."))
+            return
+        await ctx.defer()
+        data = await file.read()
+        await self.answer(ctx, await self.service.import_goodreads(user_key(ctx.author), data))
+
+    @commands.hybrid_command(description="Your data as CSV")
+    @heavy
+    async def export(self, ctx: commands.Context) -> None:
+        await self.answer(ctx, await self.service.export(user_key(ctx.author)))
+
+    @commands.hybrid_command(description="Delete everything stored about you (asks first)")
+    @heavy
+    async def forget(self, ctx: commands.Context, confirm: str = "") -> None:
+        user = user_key(ctx.author)
+        answer = await self.service.forget(user, confirm=confirm.strip().lower() == "confirm")
+        if isinstance(answer, a.ForgetPrompt) and answer.count:
+            view = ConfirmForgetView(ctx.author.id, self.service, user)
+            reply = render(answer, "!")
+            view.message = await ctx.send(reply.content, view=view, allowed_mentions=NONE,
+                                          ephemeral=ctx.interaction is not None)
+            return
+        await self.answer(ctx, answer)
+
+    @commands.hybrid_command(name="help", description="What wikishelf can do")
+    @everyday
+    async def help_(self, ctx: commands.Context) -> None:
+        await self.answer(ctx, await self.service.help())
+
+    # Slash-command title boxes autocomplete from the catalog.
+    @similar.autocomplete("title")
+    @info.autocomplete("title")
+    @map_.autocomplete("title")
+    @read.autocomplete("title")
+    @unread.autocomplete("title")
+    async def _title_autocomplete(self, interaction: discord.Interaction, current: str
+                                  ) -> list[app_commands.Choice[str]]:
+        return await self.title_choices(interaction, current)
+
+    # -- owner only: publish slash commands (never automatically) --
+    @commands.command(hidden=True)
+    @commands.is_owner()
+    async def sync(self, ctx: commands.Context) -> None:
+        synced = await self.bot.tree.sync()
+        await ctx.send(f"Synced {len(synced)} slash commands.", allowed_mentions=NONE)

@@ -1,0 +1,90 @@
+"""The Discord adapter: a commands.Bot that loads the model and database in `setup_hook`
+(in a thread, so the event loop never blocks), mentions nobody, and answers errors briefly."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import discord
+from discord.ext import commands
+
+from bot.cog import NONE, ShelfCog
+from bot.service import ShelfService
+
+log = logging.getLogger(__name__)
+PREFIX = "!"
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.default()
+    chosen.message_content = True  # prefix commands read message text
+    return chosen
+
+
+class WikishelfBot(commands.Bot):
+    def __init__(self, model_dir: Path | None = None, db_path: Path | None = None, *,
+                 service: ShelfService | None = None, sync_commands: bool = False):
+        super().__init__(command_prefix=PREFIX, intents=intents(), allowed_mentions=NONE,
+                         help_command=None, case_insensitive=True, strip_after_prefix=True)
+        self.model_dir = model_dir
+        self.db_path = db_path
+        self.service = service
+        self.sync_commands = sync_commands
+        self._maps = tempfile.TemporaryDirectory(prefix="wikishelf-maps-")
+
+    async def setup_hook(self) -> None:
+        if self.service is None:
+            self.service = await ShelfService.open(self.model_dir, self.db_path,
+                                                   Path(self._maps.name))
+        elif self.service.maps_dir is None:
+            self.service.maps_dir = Path(self._maps.name)
+        await self.add_cog(ShelfCog(self, self.service))
+        if self.sync_commands:  # only on request (--sync); Discord rate-limits syncing
+            synced = await self.tree.sync()
+            log.info("synced %d slash commands", len(synced))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.service is not None:
+                await self.service.close()
+            self._maps.cleanup()
+
+    async def on_command_error(self, ctx: commands.Context, error: Exception) -> None:
+        """One place for failures: a short answer to the user, the details to the log."""
+        error = getattr(error, "original", error)  # CommandInvokeError / HybridCommandError
+        error = getattr(error, "original", error)  # AppCommandError wrapped once more
+        if isinstance(error, commands.CommandNotFound):
+            return  # "!!!" or another bot's command: stay quiet
+        if isinstance(error, commands.CommandOnCooldown):
+            text = f"Slow down a little: try again in {error.retry_after:.0f} s."
+        elif isinstance(error, (commands.MissingRequiredArgument,
+                                commands.MissingRequiredAttachment)):
+            text = f"Something is missing. Usage: {PREFIX}{ctx.command.qualified_name} " \
+                   f"{ctx.command.signature}" if ctx.command else "Something is missing."
+        elif isinstance(error, (commands.UserInputError, discord.app_commands.TransformerError)):
+            text = f"I could not read that. Try {PREFIX}help."
+        elif isinstance(error, (commands.NotOwner, commands.CheckFailure)):
+            text = "Only the bot's owner can do that."
+        else:
+            log.error("command %s failed", ctx.command, exc_info=error)
+            text = "Something went wrong on my side; nothing was changed."
+        try:
+            await ctx.send(discord.utils.escape_mentions(text)[:2000], allowed_mentions=NONE,
+                           ephemeral=ctx.interaction is not None)
+        except discord.HTTPException:
+            log.warning("could not send the error message for %s", ctx.command)
+
+
+def run_discord(cfg) -> int:
+    bot = WikishelfBot(cfg.model_dir, cfg.db_path, sync_commands=cfg.sync)
+    # log_handler=None: logging is configured by __main__; the token is never logged.
+    try:
+        bot.run(cfg.token, log_handler=None)
+    except discord.LoginFailure:
+        print("wikishelf: Discord rejected the DISCORD_TOKEN (check it in .env)")
+        return 2
+    return 0

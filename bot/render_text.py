@@ -1,0 +1,160 @@
+"""Answers as plain text, for the console (and as the fallback wording for Discord)."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from bot import answers as a
+
+STAR = "★"
+
+
+def stars(rating: int | None) -> str:
+    return STAR * rating if rating else "no rating"
+
+
+def byline(book: a.Book) -> str:
+    parts = [book.author, book.year]
+    return ", ".join(p for p in parts if p)
+
+
+def book_line(book: a.Book, with_url: bool = True) -> str:
+    text = book.title + (f" — {byline(book)}" if byline(book) else "")
+    return text + (f" <{book.url}>" if with_url and book.url else "")
+
+
+def did_you_mean(answer: a.NoMatch, prefix: str = "!") -> str:
+    if answer.ambiguous:
+        head = f"“{answer.query}” could be several books; say which:"
+    elif answer.options:
+        head = f"No book matches “{answer.query}”. Did you mean:"
+    else:
+        return (f"No book matches “{answer.query}”. Check the spelling, "
+                f"or try {prefix}about <topic>.")
+    return "\n".join([head, *(f"  • {title}" for title in answer.options)])
+
+
+@singledispatch
+def render(answer, prefix: str = "!") -> str:
+    raise TypeError(f"no text form for {type(answer).__name__}")
+
+
+@render.register
+def _(answer: a.Problem, prefix: str = "!") -> str:
+    return answer.message
+
+
+@render.register
+def _(answer: a.NoMatch, prefix: str = "!") -> str:
+    return did_you_mean(answer, prefix)
+
+
+@render.register
+def _(answer: a.SimilarBooks, prefix: str = "!") -> str:
+    lines = [f"Books like {book_line(answer.book, with_url=False)}:"]
+    lines += [f"{i:>2}. {book_line(b)} ({sim:.2f})" for i, (b, sim) in enumerate(answer.items, 1)]
+    if answer.note:
+        lines.append(answer.note)
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.BooksAbout, prefix: str = "!") -> str:
+    lines = [f"Books about “{answer.page}”:"]
+    lines += [f"{i:>2}. {book_line(b)}" for i, (b, _) in enumerate(answer.items, 1)]
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.RelatedPages, prefix: str = "!") -> str:
+    lines = [f"Wikipedia pages related to “{answer.page}”:"]
+    lines += [f"{i:>2}. {page} ({sim:.2f})" for i, (page, sim) in enumerate(answer.items, 1)]
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.BookInfo, prefix: str = "!") -> str:
+    book = answer.book
+    fields = [("Author", book.author), ("Year", book.year), ("Country", book.country),
+              ("Genre", book.genre), ("Wikipedia", book.url)]
+    return "\n".join([book.title, *(f"  {name}: {value}" for name, value in fields if value)])
+
+
+@render.register
+def _(answer: a.Logged, prefix: str = "!") -> str:
+    verb = "Updated" if answer.previous is not None else "Logged"
+    return f"{verb}: {book_line(answer.book)} ({stars(answer.rating)})"
+
+
+@render.register
+def _(answer: a.Unlogged, prefix: str = "!") -> str:
+    if answer.removed:
+        return f"Removed {answer.book.title} from your shelf."
+    return f"{answer.book.title} is not on your shelf."
+
+
+@render.register
+def _(answer: a.Shelf, prefix: str = "!") -> str:
+    if not answer.total:
+        return f"Your shelf is empty. Log a book with {prefix}read <title> [1-5]."
+    lines = [f"Your shelf ({answer.total} books, page {answer.page} of {answer.pages}):"]
+    for entry in answer.entries:
+        lines.append(f"  {entry.read_at:%Y-%m-%d}  {entry.book.title} ({stars(entry.rating)})")
+    if answer.page < answer.pages:
+        lines.append(f"More: {prefix}shelf {answer.page + 1}")
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.Picks, prefix: str = "!") -> str:
+    lines = [f"Picks for you (from {answer.history_size} books on your shelf):"]
+    for i, pick in enumerate(answer.items, 1):
+        lines.append(f"{i:>2}. {book_line(pick.book)}")
+        if pick.because:
+            lines.append(f"    because you read {', '.join(pick.because)}")
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.ImportSummary, prefix: str = "!") -> str:
+    lines = [f"Imported {len(answer.matched)} read books ({answer.added} new, "
+             f"{answer.updated} updated); {len(answer.unmatched)} not found in the catalog; "
+             f"{answer.not_read} on other shelves skipped."]
+    if answer.truncated:
+        lines.append("The file was long, so only its first rows were imported.")
+    if answer.unmatched:
+        shown = answer.unmatched[:20]
+        lines.append("Not found: " + "; ".join(shown)
+                     + (f"; and {len(answer.unmatched) - len(shown)} more" if
+                        len(answer.unmatched) > len(shown) else ""))
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.Export, prefix: str = "!") -> str:
+    return answer.csv_text.rstrip("\n")
+
+
+@render.register
+def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
+    if not answer.count:
+        return "Nothing is stored for you."
+    return (f"This deletes all {answer.count} books on your shelf and cannot be undone. "
+            f"To go ahead, send: {prefix}forget confirm")
+
+
+@render.register
+def _(answer: a.Forgotten, prefix: str = "!") -> str:
+    return f"Done: deleted {answer.count} books and everything stored for you."
+
+
+@render.register
+def _(answer: a.MapImage, prefix: str = "!") -> str:
+    return f"Map of {answer.book.title}'s neighbourhood saved to {answer.path}"
+
+
+@render.register
+def _(answer: a.Help, prefix: str = "!") -> str:
+    width = max(len(usage) for usage, _ in answer.commands) + len(prefix)
+    return "Commands:\n" + "\n".join(f"  {(prefix + usage):<{width}}  {what}"
+                                     for usage, what in answer.commands)

@@ -1,0 +1,239 @@
+"""The Discord adapter through discord.py's own machinery: prefix commands via dpytest, slash
+commands and autocomplete via constructed interactions dispatched by the real command tree.
+
+Only the network edge is replaced: dpytest's fake HTTP for messages, and a recording webhook
+adapter for interaction responses (Discord itself is not reachable from tests)."""
+
+import itertools
+import json
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot.discord_bot import WikishelfBot
+from bot.render_discord import render
+from bot.service import ShelfService
+from bot.store import Store
+from engine.recommender import Recommender
+
+ids = itertools.count(10_000)
+
+
+@pytest.fixture(scope="module")
+def rec(tiny_model_dir):
+    return Recommender.load(tiny_model_dir)
+
+
+@pytest.fixture
+async def bot(rec, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # dpytest writes sent files into the working directory
+    store = await Store.open(tmp_path / "shelf.db")
+    client = WikishelfBot(service=ShelfService(rec, store))
+    await client._async_setup_hook()
+    await client.setup_hook()
+    dpytest.configure(client, members=["alice", "bob"])
+    yield client
+    await dpytest.empty_queue()
+    await store.close()
+
+
+def member(index: int = 0) -> discord.Member:
+    return dpytest.get_config().members[index]
+
+
+def embed_text(embed: discord.Embed) -> str:
+    return json.dumps(embed.to_dict(), ensure_ascii=False)
+
+
+async def test_prefix_similar_answers_with_an_embed_and_links(bot):
+    await dpytest.message("!similar The Two Towers")
+    message = dpytest.get_message()
+    embed = message.embeds[0]
+    assert embed.title == "Books like The Two Towers"
+    assert "https://en.wikipedia.org/wiki/" in embed.description
+    assert "The Hobbit" in embed.description or "The Silmarillion" in embed.description
+    assert message.content in (None, "")
+
+
+async def test_prefix_read_shelf_next(bot):
+    await dpytest.message("!read the hobit 5", member=member(0))
+    assert dpytest.get_message().embeds[0].title == "Logged: The Hobbit"
+    await dpytest.message("!read The Silmarillion rating=4", member=member(0))
+    assert "★★★★" in embed_text(dpytest.get_message().embeds[0])
+    await dpytest.message("!shelf", member=member(0))
+    shelf = dpytest.get_message().embeds[0]
+    assert "The Silmarillion" in shelf.description and "2 books" in shelf.footer.text
+    await dpytest.message("!shelf", member=member(1))  # another user's shelf is their own
+    assert "empty" in dpytest.get_message().content
+    await dpytest.message("!next", member=member(0))
+    picks = dpytest.get_message().embeds[0]
+    assert picks.title == "Picks for you" and "because you read" in picks.description
+
+
+async def test_unknown_title_and_hostile_text_never_mention_anyone(bot):
+    await dpytest.message("!read @everyone <@123456> **bold** zzzqqq")
+    message = dpytest.get_message()
+    assert "@everyone" not in message.content.replace("@\u200beveryone", "")
+    assert "<@123456>" not in message.content
+    assert "**bold**" not in message.content
+    await dpytest.message("!similar " + "x" * 3000)
+    assert "too long" in dpytest.get_message().content
+    await dpytest.message("!read The Hobbit rating=NaN")
+    assert "1 to 5" in dpytest.get_message().content
+    await dpytest.message("!nosuchcommand")  # stays quiet
+    assert dpytest.verify().message().nothing()
+
+
+async def test_missing_argument_answers_with_usage(bot):
+    with pytest.raises(discord.ext.commands.MissingRequiredArgument):
+        await dpytest.message("!similar")
+    assert "Usage: !similar" in dpytest.get_message().content
+
+
+async def test_cooldown_answers_briefly(bot):
+    for _ in range(5):
+        await dpytest.message("!help")
+        dpytest.get_message()
+    with pytest.raises(discord.ext.commands.CommandOnCooldown):
+        await dpytest.message("!help")
+    assert "Slow down" in dpytest.get_message().content
+
+
+async def test_sync_is_owner_only(bot):
+    with pytest.raises(discord.ext.commands.NotOwner):
+        await dpytest.message("!sync", member=member(1))
+    assert "owner" in dpytest.get_message().content
+
+
+async def test_import_attachment_and_export_file(bot, tmp_path):
+    export = tmp_path / "goodreads_library_export.csv"
+    export.write_text("Title,Author,My Rating,Exclusive Shelf,Date Read\n"
+                      "The Hobbit,J.R.R. Tolkien,5,read,2019/03/14\n"
+                      "Project Hail Mary,Andy Weir,5,read,2021/07/01\n", encoding="utf-8")
+    await dpytest.message("!import", attachments=[str(export)])
+    reply = dpytest.get_message().content
+    assert "Imported 1 read books" in reply and "Project Hail Mary" in reply
+    await dpytest.message("!export")
+    sent = dpytest.get_message()
+    assert sent.attachments and sent.attachments[0].filename == "wikishelf-export.csv"
+    assert b"The Hobbit" in await sent.attachments[0].read()
+
+
+async def test_forget_asks_with_buttons(bot):
+    await dpytest.message("!read The Hobbit")
+    dpytest.get_message()
+    await dpytest.message("!forget")
+    prompt = dpytest.get_message()
+    assert "cannot be undone" in prompt.content and prompt.components
+    assert await bot.service.store.count(f"discord:{member(0).id}") == 1
+    await dpytest.message("!forget confirm")
+    assert "deleted 1" in dpytest.get_message().content
+
+
+# -- slash commands and autocomplete --
+
+class RecordingAdapter(AsyncWebhookAdapter):
+    """Stands in for Discord's HTTP API for interaction responses; keeps what was sent."""
+
+    def __init__(self, bot):
+        super().__init__()
+        self.bot = bot
+        self.sent: list[dict] = []
+
+    async def request(self, route, session=None, *, payload=None, multipart=None, files=None,
+                      **_):
+        if payload is None and multipart:
+            payload = json.loads(multipart[0]["value"])
+        payload = payload or {}
+        self.sent.append({"path": route.path, "method": route.method, "payload": payload,
+                          "files": [f.filename for f in files or []]})
+        if route.path.endswith("/callback"):
+            return {"interaction": {"id": "1", "type": 2, "response_message_id": "2"}}
+        data = payload.get("data", payload)
+        channel = self.bot.guilds[0].text_channels[0]
+        return {"id": str(next(ids)), "channel_id": str(channel.id), "type": 0,
+                "content": data.get("content", ""), "embeds": data.get("embeds", []),
+                "author": {"id": str(self.bot.user.id), "username": "bot", "discriminator": "0",
+                           "avatar": None}, "attachments": [], "mentions": [],
+                "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
+                "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "flags": 0,
+                "components": []}
+
+
+@pytest.fixture
+def adapter(bot):
+    recording = RecordingAdapter(bot)
+    token = async_context.set(recording)
+    yield recording
+    async_context.reset(token)
+
+
+def interaction(bot, name: str, options: list[dict], kind: int = 2) -> discord.Interaction:
+    guild = bot.guilds[0]
+    channel = guild.text_channels[0]
+    user = member(0)
+    payload = {
+        "id": str(next(ids)), "application_id": str(bot.user.id), "type": kind, "token": "tok",
+        "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
+        "channel": {"id": str(channel.id), "type": 0, "guild_id": str(guild.id),
+                    "name": channel.name, "position": 0},
+        "member": {"user": {"id": str(user.id), "username": user.name, "discriminator": "0001",
+                            "avatar": None, "global_name": None},
+                   "roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False,
+                   "mute": False, "permissions": "2147483647", "flags": 0},
+        "locale": "en-US", "app_permissions": "2147483647", "attachment_size_limit": 8_000_000,
+        "entitlements": [],
+        "data": {"id": str(next(ids)), "name": name, "type": 1, "options": options},
+    }
+    return discord.Interaction(data=payload, state=bot._connection)
+
+
+def sent_text(adapter) -> str:
+    return json.dumps([s["payload"] for s in adapter.sent], ensure_ascii=False)
+
+
+async def test_slash_read_with_rating_option(bot, adapter):
+    await bot.tree._call(interaction(bot, "read", [
+        {"name": "title", "type": 3, "value": "The Return of the King"},
+        {"name": "rating", "type": 4, "value": 4}]))
+    assert "Logged: The Return of the King" in sent_text(adapter)
+    shelf = await bot.service.store.shelf(f"discord:{member(0).id}")
+    assert [(r.title, r.rating) for r in shelf] == [("The Return of the King", 4)]
+
+
+async def test_slash_similar_defers_then_follows_up(bot, adapter):
+    await bot.tree._call(interaction(bot, "similar", [
+        {"name": "title", "type": 3, "value": "war and peace"}, {"name": "k", "type": 4,
+                                                                 "value": 3}]))
+    text = sent_text(adapter)
+    assert "Books like War and Peace" in text
+    for payload in (s["payload"] for s in adapter.sent):
+        assert payload.get("allowed_mentions", payload.get("data", {}).get(
+            "allowed_mentions", {"parse": []})) == {"parse": []}
+
+
+async def test_title_autocomplete_offers_catalog_titles(bot, adapter):
+    await bot.tree._call(interaction(bot, "similar", [
+        {"name": "title", "type": 3, "value": "silmar", "focused": True}], kind=4))
+    (response,) = adapter.sent
+    choices = response["payload"]["data"]["choices"]
+    assert 1 <= len(choices) <= 25
+    assert choices[0]["value"] == "The Silmarillion"
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+
+
+async def test_every_answer_fits_discord_limits(bot):
+    service = bot.service
+    answers = [await service.similar("The Hobbit", 25), await service.help(),
+               await service.read("u", "x" * 290), await service.about("Middle-earth", 25),
+               await service.info("The Hobbit"), await service.pages("Evolution", 25)]
+    for answer in answers:
+        reply = render(answer)
+        assert reply.content is None or len(reply.content) <= 2000
+        for embed in [reply.embed, *reply.pages]:
+            if embed is not None:
+                assert len(embed) <= 6000 and len(embed.description or "") <= 4096
+                assert len(embed.title or "") <= 256 and len(embed.fields) <= 25
+    assert render(await service.similar("The Hobbit", 25)).pages  # long answers get buttons
