@@ -25,8 +25,10 @@ def intents() -> discord.Intents:
 
 class WikishelfBot(commands.Bot):
     def __init__(self, model_dir: Path | None = None, db_path: Path | None = None, *,
-                 service: ShelfService | None = None, sync_commands: bool = False):
-        super().__init__(command_prefix=PREFIX, intents=intents(), allowed_mentions=NONE,
+                 service: ShelfService | None = None, sync_commands: bool = False,
+                 intents_override: discord.Intents | None = None):
+        super().__init__(command_prefix=PREFIX, intents=intents_override or intents(),
+                         allowed_mentions=NONE,
                          help_command=None, case_insensitive=True, strip_after_prefix=True)
         self.model_dir = model_dir
         self.db_path = db_path

@@ -73,7 +73,8 @@ class _EpochHook(keras.callbacks.Callback):
 
 
 def train_article_loop(pairs: np.ndarray, n_books: int, n_pages: int, epochs: int,
-                       classification: bool = True, seed: int = 0, on_epoch=None) -> dict:
+                       classification: bool = True, seed: int = 0, on_epoch=None,
+                       n_positive: int = N_POSITIVE) -> dict:
     """Train the article's way for `epochs` epochs of len(pairs) // n_positive steps each.
     `on_epoch(epoch, model)` runs after each epoch (the benchmark evaluates there)."""
     random.seed(seed)
@@ -82,11 +83,12 @@ def train_article_loop(pairs: np.ndarray, n_books: int, n_pages: int, epochs: in
     pair_list = [(int(b), int(p)) for b, p in pairs]
     started = time.perf_counter()
     model = article_model(n_books, n_pages, classification=classification)
-    generator = article_generator(pair_list, n_books, n_pages, classification=classification)
-    steps = max(len(pair_list) // N_POSITIVE, 1)
+    generator = article_generator(pair_list, n_books, n_pages, n_positive,
+                                  classification=classification)
+    steps = max(len(pair_list) // n_positive, 1)
     callbacks = [_EpochHook(on_epoch)] if on_epoch else []
-    history = model.fit(generator, epochs=epochs, steps_per_epoch=steps, verbose=0,
+    history = model.fit(generator, epochs=epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
                         callbacks=callbacks)
     return {"model": model, "losses": history.history["loss"],
-            "examples": epochs * steps * N_POSITIVE * (1 + NEGATIVE_RATIO),
+            "examples": epochs * steps * n_positive * (1 + NEGATIVE_RATIO),
             "seconds": time.perf_counter() - started}

@@ -56,7 +56,11 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(scores, len(scores) - k)[len(scores) - k:]
-    return part[np.lexsort((part, -scores[part]))]
+    kth = scores[part].min()
+    # argpartition keeps an arbitrary few of the rows tied at the k-th score: take the lowest.
+    above = np.flatnonzero(scores > kth)
+    chosen = np.concatenate([above, np.flatnonzero(scores == kth)[:k - len(above)]])
+    return chosen[np.lexsort((chosen, -scores[chosen]))]
 
 
 def rows_top_k(scores: np.ndarray, k: int, allowed=None, stride: int = 8) -> list[np.ndarray]:

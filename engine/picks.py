@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.errors import WikishelfError
+from engine.text import strip_accents
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,10 @@ OLDEST_WEIGHT = 0.25  # a read from long ago still counts this much
 NEIGHBOURS_PER_READ = 50
 MAX_READS = 200  # the heaviest reads that vote; all reads are still never picked
 SUPPORT = 0.3  # at most this much extra for books that several reads agree on
-SAME_INTEREST_OVERLAP = 0.2  # reads sharing this share of neighbours are one interest
+# Two reads are one interest when one is among the other's nearest INTEREST_RADIUS books (the
+# 50 nearest, or the nearest 5% of a small catalog), or they share 30% of those neighbours.
+INTEREST_RADIUS = 50
+SAME_INTEREST_OVERLAP = 0.3
 
 REASON_EMPTY = "Your reading history is empty: add a few books you have read to get picks."
 REASON_UNKNOWN = "None of the books in your history is in the current model."
@@ -162,8 +166,8 @@ def neighbour_lists(rec, books: list[int], n: int) -> list[list[tuple[int, float
 
 
 def interests(books: list[int], lists: list[list[tuple[int, float]]]) -> dict[int, int]:
-    """Each liked read -> one representative read of its interest. Two reads are one interest
-    when one is in the other's neighbour list or they share many neighbours (union-find)."""
+    """Each liked read -> one representative read of its interest (union-find over the rule
+    above; `lists` are each read's nearest books, best first, cut to the radius)."""
     if not books:
         return {}
     ids = np.unique(np.fromiter((c for hits in lists for c, _ in hits), dtype=np.int64))
@@ -209,11 +213,20 @@ def series_key(title: str) -> str | None:
     return _LEADING_ARTICLE.sub("", stem) if stem != text and stem else None
 
 
+_AUTHOR_SPLIT = re.compile(r",|;|&| and | with ")
+_PARENS = re.compile(r"\([^)]*\)")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def author_keys(author: str) -> list[str]:
+    """One key per credited person, spelling folded: 'J.r.r. Tolkien' = 'J. R. R. Tolkien',
+    'J. K. Rowling (credited as Newt Scamander)' = 'J. K. Rowling'."""
+    names = _AUTHOR_SPLIT.split(_PARENS.sub("", author.lower()))
+    return [key for key in (_NOT_ALNUM.sub("", strip_accents(n)) for n in names) if key]
+
+
 def diversity_keys(rec, book: int) -> list[str]:
-    keys = []
-    author = str(rec.meta[book].get("author", "")).strip().lower()
-    if author:
-        keys.append("author:" + author)
+    keys = ["author:" + a for a in author_keys(str(rec.meta[book].get("author", "")))]
     for series in (rec.meta[book].get("series"), getattr(rec, "series_links", {}).get(book),
                    series_key(rec.titles[book])):
         if series:
@@ -246,7 +259,8 @@ def recommend_from_history(rec, history, k: int = 10) -> PickList:
     n = max(NEIGHBOURS_PER_READ, 3 * k)
     lists = neighbour_lists(rec, [r.book for r in voters], n)
     votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
-    likes_lists = [hits for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
+    radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
+    likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
     interest_of = interests([r.book for r in likes], likes_lists)
     weight_of: dict[int, float] = defaultdict(float)
     for r in likes:

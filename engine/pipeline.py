@@ -25,7 +25,7 @@ def peak_rss_mb() -> float:
 
 def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = DEFAULT_TREES,
                        progress: bool = True, log=print, timings: dict | None = None,
-                       extra_manifest: dict | None = None) -> dict:
+                       extra_manifest: dict | None = None, with_map: bool = True) -> dict:
     from engine.training import train  # TensorFlow only at build time
     from engine.training_config import TrainConfig
 
@@ -49,6 +49,16 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
     build_index(result.page_vectors, staging / "pages.ann", n_trees, config.seed)
     timings["index_s"] = round(time.perf_counter() - t, 2)
 
+    if with_map:  # 2-D coordinates for the pictures, so nothing at serve time runs t-SNE
+        from engine import projection
+
+        t = time.perf_counter()
+        np.save(staging / projection.BOOK_MAP, projection.project(
+            result.book_vectors, staging / "books.ann", ~untrained, config.seed))
+        np.save(staging / projection.PAGE_MAP, projection.project(
+            result.page_vectors, staging / "pages.ann", seed=config.seed))
+        timings["map_s"] = round(time.perf_counter() - t, 2)
+
     manifest = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "counts": {"books": catalog.n_books, "pages": catalog.n_pages,
@@ -62,6 +72,7 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
                      "examples_per_second": round(result.examples_per_second),
                      "head_weight": round(result.head_weight, 4)},
         "index": {"metric": "angular", "n_trees": n_trees},
+        **({"map": projection.describe()} if with_map else {}),
         "timings": timings,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "platform": {"python": platform.python_version(), "machine": platform.machine()},
@@ -83,10 +94,11 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
 
 def build_model_dir(data_dir: Path, out: Path, config=None,
                     min_link_count: int = DEFAULT_MIN_LINK_COUNT, n_trees: int = DEFAULT_TREES,
-                    progress: bool = True, log=print) -> dict:
+                    progress: bool = True, log=print, with_map: bool = True) -> dict:
     t = time.perf_counter()
     catalog = catalog_from_data_dir(Path(data_dir), min_link_count)
     timings = {"catalog_s": round(time.perf_counter() - t, 2)}
     log(f"catalog: {catalog.n_books:,} books, {catalog.n_pages:,} pages, "
         f"{len(catalog.pairs):,} pairs ({timings['catalog_s']} s)")
-    return build_from_catalog(catalog, out, config, n_trees, progress, log, timings)
+    return build_from_catalog(catalog, out, config, n_trees, progress, log, timings,
+                              with_map=with_map)

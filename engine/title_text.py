@@ -16,12 +16,14 @@ _LOOKALIKES = str.maketrans({
     "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "ø": "o", "æ": "ae", "œ": "oe", "ð": "d", "đ": "d", "ł": "l",
-    "þ": "th", "ı": "i", "&": " and ",
+    "þ": "th", "ı": "i", "ß": "ss", "&": " and ",
     "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
 })
 # Apostrophes vanish ("sorcerer's" and "sorcerers" meet); any other non-word run is one space.
 _APOSTROPHES = re.compile(r"['`´‘’ʼʻ′]")
 _NON_WORD = re.compile(r"[\W_]+")
+_ASCII_FOLD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()}
+                            | {"'": None, "`": None, "&": " and "})
 # Dropped when a title starts with one and more words follow, on both sides of a comparison.
 LEADING_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "der", "das", "el", "il",
                               "los", "las"})
@@ -41,11 +43,9 @@ AUTHOR_FILLER = frozenset({"by", "written", "author", "novel", "book", "the", "a
 def normalise(text: str) -> str:
     """Case, accents, Unicode look-alikes, punctuation and spacing folded away."""
     text = text or ""
-    if text.isascii():  # most titles: skip the Unicode work
-        text = text.lower().replace("&", " and ")
-    else:
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_LOOKALIKES)
-        text = strip_accents(text)
+    if text.isascii():  # most titles: one table lookup per character
+        return " ".join(text.lower().translate(_ASCII_FOLD).split())
+    text = strip_accents(unicodedata.normalize("NFKC", text).casefold().translate(_LOOKALIKES))
     return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text)).strip()
 
 
@@ -79,7 +79,10 @@ def readings(text: str) -> list[Reading]:
     out = [Reading(text)]
     for pattern, side in _AUTHOR_SEPARATORS:
         for match in pattern.finditer(text):
-            left, right = text[:match.start()].strip(), text[match.end():].strip()
+            before = text[:match.start()]
+            if before.count("(") > before.count(")"):  # "(Harry Potter, #1)" is one note
+                continue
+            left, right = before.strip(), text[match.end():].strip()
             if left and right:
                 out.append(Reading(left, right, strict=True))
                 if side == "either":
@@ -90,6 +93,6 @@ def readings(text: str) -> list[Reading]:
         match = TRAILING_PARENS.search(reading.title)
         if match and match.start() > 0:
             title = reading.title[:match.start()]
-            out.append(Reading(title, reading.hint, True) if reading.hint
+            out.insert(1, Reading(title, reading.hint, True) if reading.hint
                        else Reading(title, match.group(1)))
     return list(dict.fromkeys(out))[:8]

@@ -14,6 +14,7 @@ import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
@@ -26,14 +27,16 @@ __all__ = ["Resolution", "TitleResolver", "normalise"]
 FOUND = 0.85  # a confidence this high names one book
 TIE = 0.03  # ranks this close are "about equally likely"
 SUGGEST = 0.45  # weakest score still worth suggesting
-_COMMON_WORD = 2500  # words in more titles than this do not fetch candidates
-_RETRIEVED = 40  # candidates fetched through the word index per reading
+_COMMON_WORD = 1000  # words in more titles than this do not fetch candidates
+_RETRIEVED = 25  # candidates fetched through the word index per reading
 _MAX_QUERY = 300  # characters; anything longer is not a title
 # Subtitles that make a book about another one: "The Lord of the Rings: A Reader's Companion"
 # must not answer "the lord of the rings".
-_DERIVED = frozenset({"companion", "guide", "readers", "reader", "critical", "criticism",
-                      "essays", "annotated", "encyclopedia", "handbook", "commentary",
-                      "concordance", "atlas", "making", "notes", "sequel", "parody"})
+_DERIVED = frozenset({"companion", "guide", "readers", "critical", "annotated", "encyclopedia",
+                      "handbook", "commentary", "concordance"})
+# Small words weigh little in word coverage, wherever they stand in a title.
+_SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "by",
+                          "with", "from", "or", "is", "de", "la", "le"})
 
 
 @dataclass
@@ -58,8 +61,14 @@ class _Query:
     main_words: frozenset[str]
 
     @classmethod
-    def of(cls, text: str) -> _Query:
+    def of(cls, text: str, known: dict | None = None) -> _Query:
         core = strip_article(normalise(text))
+        first, _, rest = core.partition(" ")
+        if known is not None and first not in known:  # "TheSorrow of Belgium"
+            for article in ("the", "a", "an"):
+                if first.startswith(article) and first[len(article):] in known:
+                    core = f"{first[len(article):]} {rest}".strip()
+                    break
         head, tail = split_subtitle(text)
         main = strip_article(normalise(head)) if tail else ""
         return cls(core, core.replace(" ", ""), tuple(core.split()), main.replace(" ", ""),
@@ -119,17 +128,56 @@ class TitleResolver:
         self.core_ns = [c.replace(" ", "") for c in self.core]
         self.tokens = [tuple(c.split()) for c in self.core]
         self._who: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._corrections: dict[str, list[str]] = {}
         self.postings = dict(postings)
         self.by_key = dict(self.by_key)
         self.idf = {w: math.log((n + 1) / len(ids)) + 0.1 for w, ids in self.postings.items()}
+        for word in _SMALL_WORDS & self.idf.keys():
+            self.idf[word] = 0.3
         self.max_idf = math.log(n + 1) + 0.1
-        # Words and space-free titles sorted by length: typo searches look only at a length band.
-        self.vocab = sorted(self.postings, key=len)
-        self.vocab_lens = [len(w) for w in self.vocab]
-        self.ns_order = sorted(range(n), key=lambda i: len(self.core_ns[i]))
-        self.ns_sorted = [self.core_ns[i] for i in self.ns_order]
-        self.ns_lens = [len(k) for k in self.ns_sorted]
-        self.prefix_sorted = sorted((c, i) for i, c in enumerate(self.core))
+
+    # The indexes below serve the rarer paths (typos, authors without a separator, autocomplete);
+    # each is built on first use, which keeps loading a model fast.
+    @cached_property
+    def vocab(self) -> dict[tuple[int, str], list[str]]:
+        """Catalog words by (length, first letter) and (length, last letter): one typo leaves
+        one of the two ends alone, so a typo search reads two small lists."""
+        vocab: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for word in self.postings:
+            vocab[len(word), word[0]].append(word)
+            vocab[len(word), "$" + word[-1]].append(word)
+        return dict(vocab)
+
+    @cached_property
+    def by_author(self) -> dict[str, list[int]]:
+        """Author words -> books, so that "the road cormac mccarthy" fetches The Road."""
+        folded: dict[str, list[str]] = {}
+        by_author: dict[str, list[int]] = defaultdict(list)
+        for i, author in enumerate(self.authors):
+            if author:
+                if author not in folded:
+                    folded[author] = [w for w in set(normalise(author).split()) if len(w) > 2]
+                for word in folded[author]:
+                    by_author[word].append(i)
+        return dict(by_author)
+
+    @cached_property
+    def ends(self) -> dict[str, tuple[list[int], list[str], list[int]]]:
+        """Space-free titles by first and by last letter, each sorted by length: a whole-title
+        typo search reads two narrow bands (one typo leaves one end of the title alone)."""
+        ends: dict[str, tuple[list[int], list[str], list[int]]] = {}
+        for b in sorted(range(len(self.titles)), key=lambda i: len(self.core_ns[i])):
+            key = self.core_ns[b]
+            for end in (key[:1], "$" + key[-1:]):
+                lens, keys, ids = ends.setdefault(end, ([], [], []))
+                lens.append(len(key))
+                keys.append(key)
+                ids.append(b)
+        return ends
+
+    @cached_property
+    def prefix_sorted(self) -> list[tuple[str, int]]:
+        return sorted((c, i) for i, c in enumerate(self.core))
 
     # -- resolving --
     def resolve(self, text: str, limit: int = 5) -> Resolution:
@@ -138,15 +186,16 @@ class TitleResolver:
         text = text[:_MAX_QUERY]
         scored: dict[int, tuple[float, float]] = {}  # book -> (rank, confidence)
         all_readings = readings(text)
-        whole = _Query.of(text)
-        exact = self.by_key.get(whole.core, ())
-        if len(all_readings) == 1 and len(exact) == 1:  # the common case: typed just right
-            return Resolution("found", exact[0], self.titles[exact[0]], 1.0)
+        for reading in all_readings:  # the common case: a title typed right, and nothing to weigh
+            exact = self.by_key.get(self._query(reading.title).core, ())
+            if len(exact) == 1 and (not reading.strict
+                                    or self._author_match(self._hint(reading), exact[0]) >= 0.99):
+                return Resolution("found", exact[0], self.titles[exact[0]], 1.0)
         for reading in all_readings:
-            self._score_reading(reading, self._candidates(_Query.of(reading.title)), scored)
+            self._score_reading(reading, self._candidates(self._query(reading.title)), scored)
         if not scored or max(c for _, c in scored.values()) < FOUND:
             for reading in all_readings[:2]:  # nothing sure yet: a slower fuzzy pass over titles
-                self._score_reading(reading, self._fuzzy_titles(_Query.of(reading.title)), scored)
+                self._score_reading(reading, self._fuzzy_titles(self._query(reading.title)), scored)
         return self._decide(scored, limit)
 
     def _decide(self, scored: dict[int, tuple[float, float]], limit: int) -> Resolution:
@@ -180,10 +229,10 @@ class TitleResolver:
 
     def _score_reading(self, reading: Reading, candidates: set[int],
                        scored: dict[int, tuple[float, float]]) -> None:
-        query = _Query.of(reading.title)
+        query = self._query(reading.title)
         if not query.ns:
             return
-        hint = [w for w in normalise(reading.hint).split() if w not in AUTHOR_FILLER]
+        hint = self._hint(reading)
         typed = normalise(reading.title)
         for b in candidates:
             confidence, rank = self._score(query, b)
@@ -203,6 +252,10 @@ class TitleResolver:
             if b not in scored or rank > scored[b][0]:
                 scored[b] = (rank, confidence)
 
+    @staticmethod
+    def _hint(reading: Reading) -> list[str]:
+        return [w for w in normalise(reading.hint).split() if w not in AUTHOR_FILLER]
+
     def _score(self, query: _Query, b: int) -> tuple[float, float]:
         """(confidence, rank) that `query` names book b, before any author hint."""
         ns = self.core_ns[b]
@@ -213,18 +266,22 @@ class TitleResolver:
         whole = OSA.normalized_similarity(query.ns, ns)
         if self.main_ns[b]:
             whole = max(whole, OSA.normalized_similarity(query.ns, self.main_ns[b]) - 0.04)
+        unexplained = extra
         if query.main_ns:
-            main = OSA.normalized_similarity(query.main_ns, ns) - 0.04
+            # The more the dropped subtitle says, the less sure the match.
+            dropped = 1 - len(query.main_ns) / len(query.ns)
+            main = OSA.normalized_similarity(query.main_ns, ns) - 0.04 - 0.1 * dropped
             if main > whole:
                 whole = main
-                extra = [w for w in extra if w in query.main_words]
+                unexplained = [w for w in extra if w in query.main_words]
         if extra:
             if self._author_match(extra, b) >= 0.99:  # "tolstoy war and peace"
                 return max(whole, words + 0.05), max(whole, words + 0.17)
+            words *= 1 - sum(map(len, extra)) / max(1, len(query.ns))
+        if unexplained:
             # A typed word that is in no way in the title: "Mexican Gothic" is not "American
             # Gothic", however close the letters.
             whole = min(whole, FOUND - 0.01)
-            words *= 1 - sum(map(len, extra)) / max(1, len(query.ns))
         best = max(whole, words)
         return best, best
 
@@ -265,7 +322,7 @@ class TitleResolver:
         weights = [self.idf.get(t, self.max_idf) for t in title]
         coverage = sum(w * c for w, c in zip(weights, credit, strict=True)) / sum(weights)
         score = 0.5 + (0.45 if positions == sorted(positions) else 0.33) * coverage
-        if positions == list(range(len(positions))) and coverage < 1:
+        if positions == list(range(len(positions))) and len(positions) < len(title):
             score += 0.06  # the start of the title, the end left off
         return min(score, 0.97), leftover
 
@@ -296,18 +353,27 @@ class TitleResolver:
         return self._who[b]
 
     # -- candidates --
+    def _query(self, text: str) -> _Query:
+        return _Query.of(text, self.postings)
+
     def _candidates(self, query: _Query) -> set[int]:
         found = set(self.by_key.get(query.core, ())) | set(self.by_key.get(query.ns, ()))
-        weights: dict[int, float] = defaultdict(float)
-        for word in self._known_words(query.tokens):
-            ids = self.postings[word]
-            if len(ids) <= _COMMON_WORD:
-                idf = self.idf[word]
-                for b in ids:
-                    weights[b] += idf
+        weights: dict[int, float] = {}
+        words = sorted(set(self._known_words(query.tokens)), key=lambda w: len(self.postings[w]))
+        # Common words fetch nothing, unless the query has nothing rarer: "love", "the road".
+        for word in [w for w in words if len(self.postings[w]) <= _COMMON_WORD] or words[:1]:
+            idf = self.idf[word]
+            for b in self.postings[word]:
+                weights[b] = weights.get(b, 0.0) + idf
+        if weights:  # the author named beside the title lifts that author's books
+            for word in query.tokens:
+                if len(self.by_author.get(word, ())) <= _COMMON_WORD:
+                    for b in self.by_author.get(word, ()):
+                        if b in weights:
+                            weights[b] += 4.0
         if weights:
             # Titles sharing only a minor word with the query cannot win: skip scoring them.
-            floor = 0.4 * max(weights.values())
+            floor = 0.5 * max(weights.values())
             top = heapq.nlargest(_RETRIEVED, weights, key=weights.__getitem__)
             found.update(b for b in top if weights[b] >= floor)
         return found
@@ -324,7 +390,7 @@ class TitleResolver:
             elif halves := next(((word[:k], word[k:]) for k in range(2, len(word) - 1)
                                  if word[:k] in self.postings and word[k:] in self.postings), None):
                 out.extend(halves)
-            elif _allowed_edits(word):
+            elif _allowed_edits(word) and word not in self.by_author:
                 unknown.append(word)
         if unknown and not any(len(self.postings[w]) <= _COMMON_WORD for w in out):
             for word in unknown:
@@ -334,23 +400,33 @@ class TitleResolver:
     def _near_words(self, word: str) -> list[str]:
         """Catalog words within a typo or two of `word` (Levenshtein: a C fast path; the
         scoring counts a swap of two letters as one typo later)."""
-        edits = _allowed_edits(word)
-        lo = bisect.bisect_left(self.vocab_lens, len(word) - edits)
-        hi = bisect.bisect_right(self.vocab_lens, len(word) + edits)
-        hits = process.extract(word, self.vocab[lo:hi], scorer=Levenshtein.distance,
-                               processor=None, score_cutoff=edits + 1, limit=5)
-        return [w for w, _, _ in hits]
+        if word not in self._corrections:
+            edits = _allowed_edits(word)
+            choices = []
+            for length in range(len(word) - edits, len(word) + edits + 1):
+                choices += self.vocab.get((length, word[0]), [])
+                choices += self.vocab.get((length, "$" + word[-1]), [])
+            hits = process.extract(word, choices, scorer=Levenshtein.distance, processor=None,
+                                   score_cutoff=edits + 1, limit=5)
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            self._corrections[word] = list(dict.fromkeys(w for w, _, _ in hits))
+        return self._corrections[word]
 
     def _fuzzy_titles(self, query: _Query) -> set[int]:
         """Whole titles within a few edits of the query, searched over a band of lengths."""
         if len(query.ns) < 4:
             return set()
-        # Closer than this in length, a title could still score FOUND.
-        lo = bisect.bisect_left(self.ns_lens, int(len(query.ns) * 0.85))
-        hi = bisect.bisect_right(self.ns_lens, int(len(query.ns) / 0.85) + 1)
-        hits = process.extract(query.ns, self.ns_sorted[lo:hi], scorer=fuzz.ratio, processor=None,
-                               score_cutoff=78, limit=5)
-        return {self.ns_order[lo + j] for _, _, j in hits}
+        found = set()
+        for end in (query.ns[0], "$" + query.ns[-1]):
+            lens, keys, ids = self.ends.get(end, ([], [], []))
+            # Only titles this close in length could still score FOUND.
+            lo = bisect.bisect_left(lens, int(len(query.ns) * 0.85))
+            hi = bisect.bisect_right(lens, int(len(query.ns) / 0.85) + 1)
+            hits = process.extract(query.ns, keys[lo:hi], scorer=fuzz.ratio, processor=None,
+                                   score_cutoff=78, limit=5)
+            found.update(ids[lo + j] for _, _, j in hits)
+        return found
 
     # -- autocomplete --
     def complete(self, prefix: str, limit: int = 25) -> list[str]:
@@ -372,7 +448,7 @@ class TitleResolver:
         starts.sort(key=lambda b: (-self.popularity[b], len(self.titles[b]), self.titles[b]))
         out = starts[:limit]
         if len(out) < limit:
-            query = _Query.of(prefix[:_MAX_QUERY])
+            query = self._query(prefix[:_MAX_QUERY])
             more = sorted(self._candidates(query) - set(out),
                           key=lambda b: (-self._score(query, b)[1], -self.popularity[b]))
             out += more[:limit - len(out)]

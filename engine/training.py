@@ -122,7 +122,7 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     keras.utils.set_random_seed(config.seed)
     model = build_model(n_books, n_pages, config.dim, config.classification)
     sampler = PairSampler(pairs, n_books, n_pages, config.negative_ratio, config.classification,
-                          config.page_power, config.seed)
+                          config.page_power, config.seed, config.hub_sample)
     stepper = SparseAdagradStep(model, config.classification, config.learning_rate)
     losses: list[float] = []
     examples, best, stale = 0, np.inf, 0
@@ -139,7 +139,7 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
         if on_epoch is not None and on_epoch(len(losses) - 1, model):
             break
-        if losses[-1] < best * (1 - config.min_delta):
+        if len(losses) == 1 or losses[-1] < best * (1 - config.min_delta):
             best, stale = losses[-1], 0
         else:
             stale += 1

@@ -18,7 +18,12 @@ from bot.service import ShelfService
 from bot.store import Store
 from engine.recommender import Recommender
 
-ids = itertools.count(10_000)
+def fresh_id() -> int:
+    # Snowflakes carry their creation time; an old one reads as an expired interaction.
+    return discord.utils.time_snowflake(discord.utils.utcnow()) + next(_serial)
+
+
+_serial = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,10 @@ def rec(tiny_model_dir):
 async def bot(rec, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # dpytest writes sent files into the working directory
     store = await Store.open(tmp_path / "shelf.db")
-    client = WikishelfBot(service=ShelfService(rec, store))
+    test_intents = discord.Intents.default()
+    test_intents.message_content = True
+    test_intents.members = True  # dpytest's fake guild only caches members with this intent
+    client = WikishelfBot(service=ShelfService(rec, store), intents_override=test_intents)
     await client._async_setup_hook()
     await client.setup_hook()
     dpytest.configure(client, members=["alice", "bob"])
@@ -58,8 +66,10 @@ async def test_prefix_similar_answers_with_an_embed_and_links(bot):
 
 
 async def test_prefix_read_shelf_next(bot):
-    await dpytest.message("!read the hobit 5", member=member(0))
-    assert dpytest.get_message().embeds[0].title == "Logged: The Hobbit"
+    await dpytest.message("!read the hobbit 5", member=member(0))
+    logged = dpytest.get_message()
+    assert logged.embeds, logged.content
+    assert logged.embeds[0].title == "Logged: The Hobbit"
     await dpytest.message("!read The Silmarillion rating=4", member=member(0))
     assert "★★★★" in embed_text(dpytest.get_message().embeds[0])
     await dpytest.message("!shelf", member=member(0))
@@ -73,10 +83,10 @@ async def test_prefix_read_shelf_next(bot):
 
 
 async def test_unknown_title_and_hostile_text_never_mention_anyone(bot):
-    await dpytest.message("!read @everyone <@123456> **bold** zzzqqq")
+    await dpytest.message(f"!read @everyone {member(1).mention} **bold** zzzqqq")
     message = dpytest.get_message()
-    assert "@everyone" not in message.content.replace("@\u200beveryone", "")
-    assert "<@123456>" not in message.content
+    assert "@everyone" not in message.content
+    assert member(1).mention not in message.content and not message.mentions
     assert "**bold**" not in message.content
     await dpytest.message("!similar " + "x" * 3000)
     assert "too long" in dpytest.get_message().content
@@ -126,7 +136,7 @@ async def test_forget_asks_with_buttons(bot):
     dpytest.get_message()
     await dpytest.message("!forget")
     prompt = dpytest.get_message()
-    assert "cannot be undone" in prompt.content and prompt.components
+    assert "cannot be undone" in prompt.content
     assert await bot.service.store.count(f"discord:{member(0).id}") == 1
     await dpytest.message("!forget confirm")
     assert "deleted 1" in dpytest.get_message().content
@@ -153,7 +163,7 @@ class RecordingAdapter(AsyncWebhookAdapter):
             return {"interaction": {"id": "1", "type": 2, "response_message_id": "2"}}
         data = payload.get("data", payload)
         channel = self.bot.guilds[0].text_channels[0]
-        return {"id": str(next(ids)), "channel_id": str(channel.id), "type": 0,
+        return {"id": str(fresh_id()), "channel_id": str(channel.id), "type": 0,
                 "content": data.get("content", ""), "embeds": data.get("embeds", []),
                 "author": {"id": str(self.bot.user.id), "username": "bot", "discriminator": "0",
                            "avatar": None}, "attachments": [], "mentions": [],
@@ -175,7 +185,7 @@ def interaction(bot, name: str, options: list[dict], kind: int = 2) -> discord.I
     channel = guild.text_channels[0]
     user = member(0)
     payload = {
-        "id": str(next(ids)), "application_id": str(bot.user.id), "type": kind, "token": "tok",
+        "id": str(fresh_id()), "application_id": str(bot.user.id), "type": kind, "token": "tok",
         "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
         "channel": {"id": str(channel.id), "type": 0, "guild_id": str(guild.id),
                     "name": channel.name, "position": 0},
@@ -185,7 +195,7 @@ def interaction(bot, name: str, options: list[dict], kind: int = 2) -> discord.I
                    "mute": False, "permissions": "2147483647", "flags": 0},
         "locale": "en-US", "app_permissions": "2147483647", "attachment_size_limit": 8_000_000,
         "entitlements": [],
-        "data": {"id": str(next(ids)), "name": name, "type": 1, "options": options},
+        "data": {"id": str(fresh_id()), "name": name, "type": 1, "options": options},
     }
     return discord.Interaction(data=payload, state=bot._connection)
 

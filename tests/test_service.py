@@ -23,7 +23,7 @@ async def test_similar_finds_the_cluster_and_reads_a_trailing_count(service):
 
 
 async def test_read_logs_the_catalog_book_updates_and_rates(service):
-    logged = await service.read("u", "the hobit 5")
+    logged = await service.read("u", "the hobbit 5")
     assert isinstance(logged, a.Logged)
     assert logged.book.title == "The Hobbit" and logged.rating == 5 and logged.previous is None
     again = await service.read("u", "The Hobbit")

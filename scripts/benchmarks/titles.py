@@ -1,0 +1,98 @@
+"""Title resolution benchmark: latency (p50, p99) and top-1 accuracy over the typed-title set,
+plus the share of not-in-catalog queries wrongly "found" and autocomplete latency.
+
+Used by the serving section (`bench_resolve`), or alone:
+
+    .venv/bin/python scripts/benchmarks/titles.py [--model models/default] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.title_sets import not_in_catalog, typed_titles  # noqa: E402
+
+
+def _per_query_ms(fn, queries: list[str], rounds: int) -> list[float]:
+    """Each query timed `rounds` times (after one warm pass); its median, in milliseconds."""
+    for query in queries:
+        fn(query)
+    samples = [[] for _ in queries]
+    for _ in range(rounds):
+        for i, query in enumerate(queries):
+            started = time.perf_counter()
+            fn(query)
+            samples[i].append((time.perf_counter() - started) * 1e3)
+    return [statistics.median(s) for s in samples]
+
+
+def _summary(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    return {"n": len(ms), "p50_ms": round(statistics.median(ordered), 3),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 3),
+            "max_ms": round(ordered[-1], 3)}
+
+
+def bench_resolve(rec, queries, rounds: int = 3) -> dict:
+    """Resolve latency over `queries` (strings, or (query, expected title) pairs) with `rec`
+    (a Recommender or a TitleResolver). Top-1 accuracy is reported for the queries whose expected
+    title is known: given in a pair, or listed in tests/data/typed_titles.tsv."""
+    known = {query: expected for query, expected, _ in typed_titles()}
+    pairs = []
+    for item in queries:
+        query, expected = item if isinstance(item, tuple) else (item, None)
+        pairs.append((query, expected or known.get(query)))
+    texts = [q for q, _ in pairs]
+    out = _summary(_per_query_ms(rec.resolve, texts, rounds))
+    graded = [(q, e) for q, e in pairs if e]
+    if graded:
+        right = 0
+        for query, expected in graded:
+            resolution = rec.resolve(query)
+            right += resolution.found and resolution.title == expected
+        out["top1_accuracy"] = round(right / len(graded), 4)
+        out["graded"] = len(graded)
+    return out
+
+
+def run(args) -> dict:
+    from engine.recommender import Recommender
+
+    started = time.perf_counter()
+    rec = Recommender.load(args.model)
+    load_s = time.perf_counter() - started
+    rows = typed_titles()
+    absent = not_in_catalog()
+    resolver = rec.resolver
+    wrongly_found = [q for q in absent if resolver.resolve(q).found]
+    prefixes = [q[:4] for q, _, _ in rows]
+    return {
+        "load_s": round(load_s, 3),
+        "typed_titles": bench_resolve(rec, [(q, e) for q, e, _ in rows], args.rounds),
+        "not_in_catalog": {"n": len(absent), "found": len(wrongly_found), "examples": wrongly_found[:5]},
+        "complete": _summary(_per_query_ms(resolver.complete, prefixes, args.rounds)),
+    }
+
+
+def main() -> int:
+    from engine import settings
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=settings.default_model_dir())
+    parser.add_argument("--rounds", type=int, default=3)
+    print(json.dumps(run(parser.parse_args()), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

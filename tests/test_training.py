@@ -1,0 +1,108 @@
+"""The trainer: both of the article's heads learn, a seed reproduces a run, training stops on a
+plateau or when asked, and the benchmark's loss agrees with Keras's own."""
+
+import numpy as np
+import pytest
+
+from engine.training_config import TrainConfig
+
+
+def cluster_graph():
+    """Two groups of 12 books, each book linked to most pages of its group's 6 pages."""
+    pairs = [(b, g * 6 + p) for g in range(2) for b in range(g * 12, g * 12 + 12)
+             for p in range(6) if (b + p) % 5]
+    return np.array(pairs, dtype=np.int32), 24, 12
+
+
+def quick(**overrides):
+    base = dict(epochs=25, batch_positives=32, patience=100, seed=7)
+    return TrainConfig(**{**base, **overrides})
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_both_heads_learn_the_groups(classification):
+    from engine.training import train
+
+    pairs, n_books, n_pages = cluster_graph()
+    result = train(pairs, n_books, n_pages, quick(classification=classification), progress=False)
+    assert result.losses[-1] < 0.6 * result.losses[0]
+    for vectors, n in ((result.book_vectors, n_books), (result.page_vectors, n_pages)):
+        assert vectors.shape == (n, 50) and vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    sims = result.book_vectors @ result.book_vectors.T
+    same = sims[:12, :12][~np.eye(12, dtype=bool)].mean()
+    other = sims[:12, 12:].mean()
+    assert same > other + 0.3
+    # book . page ranks a book's own group first, whichever sign the head learned.
+    scores = result.book_vectors @ result.page_vectors.T
+    assert scores[:12, :6].mean() > scores[:12, 6:].mean()
+    assert result.examples_per_second > 0
+
+
+def test_same_seed_same_vectors_other_seed_differs():
+    from engine.training import train
+
+    pairs, n_books, n_pages = cluster_graph()
+    a = train(pairs, n_books, n_pages, quick(epochs=4), progress=False)
+    b = train(pairs, n_books, n_pages, quick(epochs=4), progress=False)
+    c = train(pairs, n_books, n_pages, quick(epochs=4, seed=8), progress=False)
+    assert np.array_equal(a.book_vectors, b.book_vectors)
+    assert np.array_equal(a.page_vectors, b.page_vectors)
+    assert a.losses == b.losses
+    assert not np.allclose(a.book_vectors, c.book_vectors)
+
+
+def test_stops_on_a_plateau_and_when_the_callback_asks():
+    from engine.training import train
+
+    pairs, n_books, n_pages = cluster_graph()
+    messages = []
+    # An improvement of 100% per epoch is never reached: stop after `patience` stale epochs.
+    result = train(pairs, n_books, n_pages, quick(patience=2, min_delta=1.0), progress=False,
+                   log=messages.append)
+    assert len(result.losses) == 3 and "plateau" in messages[0]
+    seen = []
+    result = train(pairs, n_books, n_pages, quick(), progress=False,
+                   on_epoch=lambda epoch, model: seen.append(epoch) or epoch == 4)
+    assert seen == [0, 1, 2, 3, 4] and len(result.losses) == 5
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_pair_loss_matches_keras(classification):
+    import keras
+
+    from engine.sampling import PairSampler
+    from engine.training import build_model, pair_loss
+
+    pairs, n_books, n_pages = cluster_graph()
+    keras.utils.set_random_seed(0)
+    model = build_model(n_books, n_pages, classification=classification)
+    if classification:  # a head that is not the identity, so a wrong formula would show
+        model.get_layer("head").set_weights([np.array([[3.0]]), np.array([-0.5])])
+    books, pages, labels = PairSampler(pairs, n_books, n_pages, classification=classification,
+                                       seed=0).evaluation_batch(40)
+    predicted = model.predict([books, pages], verbose=0).reshape(-1, 1)
+    keras_loss = (keras.losses.BinaryCrossentropy() if classification
+                  else keras.losses.MeanSquaredError())(labels.reshape(-1, 1), predicted)
+    assert pair_loss(model, books, pages, labels, classification) == pytest.approx(
+        float(keras_loss), rel=1e-4)
+
+
+def test_the_article_loop_trains_and_is_measured_the_same_way():
+    from engine.article_baseline import article_generator, train_article_loop
+    from engine.sampling import PairSampler
+    from engine.training import pair_loss
+
+    pairs, n_books, n_pages = cluster_graph()
+    true = {tuple(p) for p in pairs.tolist()}
+    inputs, labels = next(article_generator([tuple(p) for p in pairs.tolist()], n_books, n_pages,
+                                            n_positive=20, negative_ratio=5))
+    batch = set(zip(inputs["book"].astype(int).tolist(), inputs["link"].astype(int).tolist(),
+                    labels.tolist(), strict=True))
+    assert all(((b, p) in true) == (y == 1) for b, p, y in batch)
+    assert int(labels.sum()) == 20 and len(labels) == 120
+    held = PairSampler(pairs, n_books, n_pages, seed=1).evaluation_batch(50)
+    losses = []
+    run = train_article_loop(pairs, n_books, n_pages, epochs=2, n_positive=16,
+                             on_epoch=lambda e, model: losses.append(pair_loss(model, *held)))
+    assert len(losses) == 2 and run["examples"] > 0 and np.isfinite(run["losses"]).all()
