@@ -24,7 +24,7 @@ class Book:
     def from_meta(cls, title: str, meta: dict) -> Book:
         def text(key: str) -> str:
             value = meta.get(key)
-            return "" if value is None else str(value)
+            return "" if value is None else " ".join(str(value).split())
         return cls(title, text("url"), text("author"), text("year"), text("genre"), text("country"))
 
 

@@ -55,8 +55,6 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
         t = time.perf_counter()
         np.save(staging / projection.BOOK_MAP, projection.project(
             result.book_vectors, staging / "books.ann", ~untrained, config.seed))
-        np.save(staging / projection.PAGE_MAP, projection.project(
-            result.page_vectors, staging / "pages.ann", seed=config.seed))
         timings["map_s"] = round(time.perf_counter() - t, 2)
 
     manifest = {

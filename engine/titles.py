@@ -19,8 +19,15 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from engine.title_text import (AUTHOR_FILLER, TRAILING_PARENS, Reading, normalise, readings,
-                               split_subtitle, strip_article)
+from engine.title_text import (
+    AUTHOR_FILLER,
+    TRAILING_PARENS,
+    Reading,
+    normalise,
+    readings,
+    split_subtitle,
+    strip_article,
+)
 
 __all__ = ["Resolution", "TitleResolver", "normalise"]
 
@@ -66,7 +73,8 @@ class _Query:
         first, _, rest = core.partition(" ")
         if known is not None and first not in known:  # "TheSorrow of Belgium"
             for article in ("the", "a", "an"):
-                if first.startswith(article) and first[len(article):] in known:
+                if first.startswith(article) and len(first) > len(article) + 2 \
+                        and first[len(article):] in known:
                     core = f"{first[len(article):]} {rest}".strip()
                     break
         head, tail = split_subtitle(text)
@@ -225,7 +233,8 @@ class TitleResolver:
         for b, (rank, confidence) in scored.items():
             if not self.notes[b] and names[self.core[b]] > 1:
                 scored[b] = (rank + 0.04, confidence)
-        return sorted(scored, key=lambda b: (-scored[b][0], -self.popularity[b], len(self.titles[b])))
+        return sorted(scored, key=lambda b: (-scored[b][0], -self.popularity[b],
+                                             len(self.titles[b])))
 
     def _score_reading(self, reading: Reading, candidates: set[int],
                        scored: dict[int, tuple[float, float]]) -> None:

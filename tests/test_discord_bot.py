@@ -18,6 +18,7 @@ from bot.service import ShelfService
 from bot.store import Store
 from engine.recommender import Recommender
 
+
 def fresh_id() -> int:
     # Snowflakes carry their creation time; an old one reads as an expired interaction.
     return discord.utils.time_snowflake(discord.utils.utcnow()) + next(_serial)
@@ -92,8 +93,9 @@ async def test_unknown_title_and_hostile_text_never_mention_anyone(bot):
     assert "too long" in dpytest.get_message().content
     await dpytest.message("!read The Hobbit rating=NaN")
     assert "1 to 5" in dpytest.get_message().content
-    await dpytest.message("!nosuchcommand")  # stays quiet
-    assert dpytest.verify().message().nothing()
+    with pytest.raises(discord.ext.commands.CommandNotFound):
+        await dpytest.message("!nosuchcommand")
+    assert dpytest.verify().message().nothing()  # stays quiet
 
 
 async def test_missing_argument_answers_with_usage(bot):

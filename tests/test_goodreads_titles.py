@@ -75,5 +75,6 @@ def test_goodreads_titles_alone():
 
 
 def test_goodreads_titles_with_their_author():
-    score = accuracy([(f"{title} by {author}", books) for title, author, books in identified_rows()])
+    score = accuracy([(f"{title} by {author}", books)
+                      for title, author, books in identified_rows()])
     assert score >= 0.95, score

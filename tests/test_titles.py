@@ -45,9 +45,11 @@ def resolver() -> TitleResolver:
     return TitleResolver([t for t, _ in BOOKS], [a for _, a in BOOKS])
 
 
-@pytest.mark.parametrize("text", ["the hobbit", "THE HOBBIT", "hobbit", "an hobbit", "The  Hobbit!!",
-                                  "“The Hobbit”", "ＴＨＥ ＨＯＢＢＩＴ", "Тhe Hоbbit", "the\u200bhobbit",
-                                  "The Hobbit (Middle-earth Universe, #0)", "the hobbit by tolkien"])
+@pytest.mark.parametrize("text", [
+    "the hobbit", "THE HOBBIT", "hobbit", "an hobbit", "The  Hobbit!!", "“The Hobbit”",
+    "ＴＨＥ ＨＯＢＢＩＴ", "Тhe Hоbbit", "the\u200bhobbit",
+    "The Hobbit (Middle-earth Universe, #0)",
+    "the hobbit by tolkien"])
 def test_one_title_however_typed(resolver, text):
     resolution = resolver.resolve(text)
     assert (resolution.status, resolution.title) == ("found", "The Hobbit"), text
@@ -119,7 +121,8 @@ def test_books_missing_from_the_catalog_are_not_found(resolver, text):
 
 
 def test_not_found_suggests_the_near_titles(resolver):
-    resolution = resolver.resolve("the hobit")  # one typo in a short title: a suggestion, not a guess
+    # One typo in a short title: a suggestion, not a guess.
+    resolution = resolver.resolve("the hobit")
     assert resolution.status == "not_found"
     assert resolution.candidates[0] == "The Hobbit"
     both = resolver.resolve("harry potter", limit=3)
@@ -138,7 +141,7 @@ def test_bad_input_is_a_clear_not_found(resolver, text):
 
 def test_normalise_folds_what_people_type():
     assert normalise("  Beren & Lúthien ") == "beren and luthien"
-    assert normalise("Harry Potter and the Sorcerer’s Stone") == "harry potter and the sorcerers stone"
+    assert normalise("Sorcerer’s Stone") == "sorcerers stone"
     assert normalise("ＤＵＮＥ") == "dune"
     assert normalise("Тhe Hоbbit") == "the hobbit"  # Cyrillic Т and о
     assert normalise("Straße—Œuvre") == "strasse oeuvre"
