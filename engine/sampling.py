@@ -18,8 +18,7 @@ class PairSampler:
     """
 
     def __init__(self, pairs: np.ndarray, n_books: int, n_pages: int, negative_ratio: int = 5,
-                 classification: bool = True, page_power: float = 0.0, seed: int = 0,
-                 hub_sample: float = 0.0):
+                 classification: bool = True, page_power: float = 0.0, seed: int = 0):
         self.pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         if not len(self.pairs):
             raise ValueError("no (book, page) pairs to sample from")
@@ -35,14 +34,6 @@ class PairSampler:
         if page_power:
             weights = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64) ** page_power
             self.page_cdf = np.cumsum(weights / weights.sum())
-        self.keep = self._hub_keep(hub_sample) if hub_sample else None
-
-    def _hub_keep(self, threshold: float) -> np.ndarray:
-        """Per positive pair, the chance it is used in an epoch: word2vec's subsampling of frequent
-        words, min(1, sqrt(threshold / share of pairs linking that page)). Hub pages (countries,
-        "novel") stop dominating the book vectors, the way IDF discounts them in TF-IDF."""
-        share = np.bincount(self.pairs[:, 1], minlength=self.n_pages) / len(self.pairs)
-        return np.minimum(1.0, np.sqrt(threshold / np.maximum(share, 1e-12)))[self.pairs[:, 1]]
 
     def is_true_pair(self, books: np.ndarray, pages: np.ndarray) -> np.ndarray:
         keys = books.astype(np.int64) * self.n_pages + pages
@@ -81,8 +72,6 @@ class PairSampler:
         traced once): the last batch is topped up with the first positives of this epoch."""
         size = min(batch_positives, len(self.pairs))
         order = self.rng.permutation(len(self.pairs))
-        if self.keep is not None:  # hub subsampling: a fresh draw every epoch
-            order = order[self.rng.random(len(order)) < self.keep[order]]
         if not len(order):
             return
         n_batches = -(-len(order) // size)

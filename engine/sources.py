@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.text import clean_title
+from engine.text import clean_infobox_value, clean_title
 
 # book_info.tsv columns whose values are wikilinks in the real articles.
 INFOBOX_LINK_FIELDS = ("author", "genre", "country", "publisher", "language")
@@ -56,7 +56,8 @@ def read_article_ndjson(path: Path, stats: Counter | None = None) -> Iterator[Bo
             links = [w for w in wikilinks if isinstance(w, str) and not w.startswith("Wikipedia:")]
             stats["wikipedia_links_dropped"] += sum(
                 1 for w in wikilinks if isinstance(w, str) and w.startswith("Wikipedia:"))
-            info = {k: str(infobox[k]) for k in ("author", "genre", "country") if infobox.get(k)}
+            info = {k: clean_infobox_value(str(infobox[k])) for k in ("author", "genre", "country")
+                    if infobox.get(k)}
             year = _year_from(infobox)
             if year:
                 info["year"] = year
@@ -65,7 +66,7 @@ def read_article_ndjson(path: Path, stats: Counter | None = None) -> Iterator[Bo
 
 
 def _split_values(field_name: str, value: str) -> list[str]:
-    value = value.strip().strip('"').strip()
+    value = clean_infobox_value(value).strip('"').strip()
     if not value:
         return []
     if field_name == "genre":  # several comma-separated genres
@@ -93,6 +94,7 @@ def read_book_info(path: Path, stats: Counter | None = None) -> Iterator[BookRec
                 row = row[:3] + [""] + row[-3:] if len(row) > width else row + [""] * (width - len(row))
             fields = dict(zip(header, row, strict=True))
             links = [v for name in INFOBOX_LINK_FIELDS for v in _split_values(name, fields[name])]
-            info = {k: fields[k].strip() for k in ("author", "genre", "country") if fields[k].strip()}
+            info = {k: clean_infobox_value(fields[k]) for k in ("author", "genre", "country")
+                    if clean_infobox_value(fields[k])}
             stats["book_info_books"] += 1
             yield BookRecord(clean_title(fields["title"]), links, info)

@@ -38,3 +38,21 @@ def display_name(lowercased: str) -> str:
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Wiki markup left in infobox values: comments, references, line breaks, other tags.
+_COMMENT = re.compile(r"<\s*!--.*?(--\s*>|$)", re.S)
+_REF = re.compile(r"<\s*ref[^>]*?(/\s*>|>.*?<\s*/\s*ref\s*>|$)", re.S | re.I)
+_BREAK = re.compile(r"<\s*br\s*/?\s*>", re.I)
+_TAG = re.compile(r"<[^>]*>?")
+
+
+def clean_infobox_value(raw: str) -> str:
+    """'Richard Cook < br > Brian Morton < !-- x -- >' -> 'Richard Cook, Brian Morton'."""
+    text = _COMMENT.sub(" ", raw)
+    text = _REF.sub(" ", text)
+    text = _BREAK.sub(", ", text)
+    text = _TAG.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = re.sub(r"\s*,(\s*,)*", ",", text).replace(",", ", ")
+    return _SPACES.sub(" ", text).strip(" ,")

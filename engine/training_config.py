@@ -12,7 +12,6 @@ class TrainConfig:
     classification: bool = True  # sigmoid + BCE on 1/0; False: the article's MSE on ±1
     learning_rate: float = 0.2  # row-wise Adagrad; chosen by held-out recall (issue 2 report)
     page_power: float = 0.0  # 0: uniform negative pages (the article); 0.75: word2vec smoothing
-    hub_sample: float = 0.0  # >0: word2vec-style subsampling of positives on hub pages
     patience: int = 2  # epochs without a relative loss improvement of min_delta
     min_delta: float = 1e-3
     seed: int = 0
