@@ -108,8 +108,8 @@ class ImplicitFactors:
 
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns otherwise
-        from implicit.bpr import BayesianPersonalizedRanking
         from implicit.als import AlternatingLeastSquares
+        from implicit.bpr import BayesianPersonalizedRanking
         from implicit.nearest_neighbours import bm25_weight
 
         links = link_matrix(pairs, n_books, n_pages)

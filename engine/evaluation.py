@@ -108,14 +108,18 @@ class LinkMetrics:
                 "auc": self.auc}
 
 
-def link_prediction(split: LinkSplit, n_pages: int, page_scores: Callable[[np.ndarray], np.ndarray],
-                    ks=(10, 50), books_limit: int | None = None, seed: int = SPLIT_SEED) -> LinkMetrics:
+PageScores = Callable[[np.ndarray], np.ndarray]  # books -> (len(books), n_pages) scores
+
+
+def link_prediction(split: LinkSplit, n_pages: int, page_scores: PageScores, ks=(10, 50),
+                    books_limit: int | None = None, seed: int = SPLIT_SEED) -> LinkMetrics:
     """Rank every page for each test book (its training links excluded) with `page_scores(books)
     -> (len(books), n_pages)`; recall@k and MRR averaged per book, AUC against random pages
     the book does not link to."""
     rng = np.random.default_rng(seed)
-    train_keys = np.unique(split.train_pairs[:, 0].astype(np.int64) * n_pages + split.train_pairs[:, 1])
-    all_keys = np.union1d(train_keys, split.test_books[split.test_rows] * n_pages + split.test_pages)
+    train = split.train_pairs.astype(np.int64)
+    hidden_keys = split.test_books[split.test_rows] * n_pages + split.test_pages
+    all_keys = np.union1d(train[:, 0] * n_pages + train[:, 1], hidden_keys)
     rows_used = np.arange(len(split.test_books))
     if books_limit and books_limit < len(rows_used):
         rows_used = np.sort(rng.choice(rows_used, books_limit, replace=False))

@@ -61,7 +61,9 @@ def project(vectors: np.ndarray, ann_path, keep: np.ndarray | None = None, seed:
     from openTSNE import TSNEEmbedding, affinity, initialization
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
-    k = min(k, len(rows) - 1)
+    # On a handful of rows 15 neighbours link nearly everything to everything and the layout
+    # collapses to a point; a quarter of the rows keeps small maps apart.
+    k = min(k, max(2, (len(rows) - 1) // 4))
     indices, distances = neighbour_graph(ann_path, vectors.shape[1], rows, k)
     data = np.asarray(vectors[rows], dtype=np.float32)
     affinities = affinity.Uniform(k_neighbors=k, knn_index=PrecomputedNeighbors(indices, distances))

@@ -72,8 +72,6 @@ class PairSampler:
         traced once): the last batch is topped up with the first positives of this epoch."""
         size = min(batch_positives, len(self.pairs))
         order = self.rng.permutation(len(self.pairs))
-        if not len(order):
-            return
         n_batches = -(-len(order) // size)
         order = np.resize(order, n_batches * size)  # wraps around: tops up even a short epoch
         for start in range(0, len(order), size):

@@ -57,7 +57,8 @@ class Plan:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--model", type=Path, default=settings.default_model_dir(),
                         help="the shipped model directory: its catalog and TrainConfig are used")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -290,7 +291,8 @@ def render(report: dict, notes: str) -> str:
         if row.get("missing"):
             lines += [f"**{row['query']}**: not in this catalog. Article: {published}.", ""]
             continue
-        overlap = "" if row["overlap"] is None else f" — overlap {row['overlap']}/{len(row['published'])}"
+        overlap = ("" if row["overlap"] is None
+                   else f" — overlap {row['overlap']}/{len(row['published'])}")
         lines += [f"**{row['query']}**{overlap}", "",
                   f"- ours: {', '.join(row['ours'])}", f"- article: {published}", ""]
     lines += ["", "Training seconds per fit (wikishelf): "

@@ -24,8 +24,14 @@ from engine.catalog import Catalog  # noqa: E402
 from engine.errors import WikishelfError  # noqa: E402
 from engine.map_groups import country_name, genre_family, top_groups  # noqa: E402
 from engine.maps import (  # noqa: E402
-    BACKGROUND, bare_axes, draw_background, draw_neighbourhood, load_book_map, new_figure,
-    save_png)
+    BACKGROUND,
+    bare_axes,
+    draw_background,
+    draw_neighbourhood,
+    load_book_map,
+    new_figure,
+    save_png,
+)
 from engine.text import display_name  # noqa: E402
 
 DEFAULT_BOOKS = ("War and Peace", "The Fellowship of the Ring", "Bully for Brontosaurus")
@@ -59,7 +65,7 @@ def groups_figure(xy: np.ndarray, labels: list[str], title: str, subtitle: str, 
     for colour, group in reversed(list(zip(PALETTE, groups, strict=False))):
         mask = on_map & (labels == group)
         (line,) = ax.plot(xy[mask, 0], xy[mask, 1], linestyle="none", marker="o", markersize=1.8,
-                          markeredgewidth=0, color=colour, alpha=0.8, zorder=2,
+                          markeredgewidth=0, color=colour, zorder=2,
                           label=f"{group} ({mask.sum():,})")
         handles.append(line)
     handles.reverse()

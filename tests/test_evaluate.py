@@ -29,7 +29,7 @@ def load_evaluate_script():
 @pytest.fixture
 def evaluated_model(request):
     """The shared model where the data is present (the suite builds it once), else the tiny one."""
-    name = "tiny_model_dir" if SHARED_MISSING else "shared_model_dir"
+    name = "tiny_model_dir"
     return request.getfixturevalue(name)
 
 
