@@ -30,6 +30,8 @@ def user_key(user: discord.abc.User) -> str:
 
 async def send(ctx: commands.Context, reply: Reply) -> discord.Message | None:
     kwargs = {"allowed_mentions": NONE}
+    if reply.private and ctx.interaction is None and ctx.guild is not None:
+        return await send_privately(ctx, reply)
     if ctx.interaction is not None and reply.private:
         kwargs["ephemeral"] = True
     if reply.content:
@@ -45,10 +47,32 @@ async def send(ctx: commands.Context, reply: Reply) -> discord.Message | None:
     return await ctx.send(**kwargs)
 
 
+async def send_privately(ctx: commands.Context, reply: Reply) -> discord.Message | None:
+    """A private answer to a `!command` typed in a server goes by direct message, never into
+    the channel where others would see it."""
+    try:
+        await ctx.author.send(content=reply.content, embed=reply.embed, file=reply.file,
+                              allowed_mentions=NONE)
+    except discord.Forbidden:
+        return await ctx.send("I cannot send you a direct message; use the slash command "
+                              "instead (only you will see the answer).", allowed_mentions=NONE)
+    return await ctx.send("Sent you a direct message.", allowed_mentions=NONE)
+
+
 class ShelfCog(commands.Cog, name="Shelf"):
     def __init__(self, bot: commands.Bot, service: ShelfService):
         self.bot = bot
         self.service = service
+
+    async def cog_check(self, ctx: commands.Context) -> bool:
+        """The service's per-user throttle across all commands, on top of each command's own
+        cooldown (which a user could otherwise sidestep by switching commands)."""
+        throttle = self.service.throttle
+        wait = throttle.hit(user_key(ctx.author)) if throttle is not None else 0.0
+        if wait:
+            window = commands.Cooldown(throttle.burst, throttle.burst / throttle.per_second)
+            raise commands.CommandOnCooldown(window, wait, commands.BucketType.user)
+        return True
 
     async def answer(self, ctx: commands.Context, answer: a.Answer) -> None:
         await send(ctx, render(answer, "!"))

@@ -6,17 +6,21 @@ contains can end the loop except `!quit` or the end of input.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import stat
 import sys
 from pathlib import Path
 
 from bot import answers as a
 from bot.goodreads import MAX_BYTES
 from bot.render_text import render
-from bot.service import MAX_K, ShelfService, parse_whole_number
+from bot.service import MAX_K, ShelfService, clean_text, parse_whole_number
 
 log = logging.getLogger(__name__)
 MAX_LINE = 2000
+SHOWN_PATH = 120  # characters of a path echoed back in an answer
 
 
 def console_user(name: str) -> str:
@@ -38,6 +42,8 @@ async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer |
         return None
     if len(line) > MAX_LINE:
         return a.Problem(f"That line is too long (at most {MAX_LINE} characters).")
+    if problem := service.slow_down(user):
+        return problem
     command, _, rest = line.removeprefix("!").partition(" ")
     command, rest = command.lower(), rest.strip()
     if command in ("similar", "read", "unread", "info", "pages", "about", "map"):
@@ -63,18 +69,32 @@ async def _import(service: ShelfService, user: str, rest: str) -> a.Answer:
     if not rest:
         return a.Problem("Give the path of your Goodreads export: !import PATH")
     path = Path(rest.strip("\"'")).expanduser()
+    shown = clean_text(str(path))[:SHOWN_PATH]
+    # Only regular .csv files: no /etc/passwd, /proc/self/environ, devices or pipes, and
+    # answers never quote a file's content, only what a Goodreads export yields.
+    if path.suffix.lower() != ".csv":
+        return a.Problem("Only a .csv file can be imported (Goodreads → My Books → Export).")
     try:
-        if path.stat().st_size > MAX_BYTES:
-            return a.Problem(f"{path} is larger than {MAX_BYTES // 1_000_000} MB.")
-        data = path.read_bytes()
-    except OSError as exc:
-        return a.Problem(f"Cannot read {path}: {exc.strerror or exc}.")
+        data = await asyncio.to_thread(_read_regular_file, path)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a readable file"
+        return a.Problem(f"Cannot read {shown}: {reason}.")
+    if data is None:
+        return a.Problem(f"{shown} is larger than {MAX_BYTES // 1_000_000} MB.")
     return await service.import_goodreads(user, data)
 
 
-async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) -> int:
-    import asyncio
+def _read_regular_file(path: Path) -> bytes | None:
+    """The bytes of a regular file, or None when it is over MAX_BYTES (read no further)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        data = handle.read(MAX_BYTES + 1)
+    return None if len(data) > MAX_BYTES else data
 
+
+async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()

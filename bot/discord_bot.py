@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 import tempfile
 from pathlib import Path
 
+import aiohttp
 import discord
 from discord.ext import commands
 
+from bot import redact
 from bot.cog import NONE, ShelfCog
 from bot.service import ShelfService
+from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
 PREFIX = "!"
@@ -39,7 +44,7 @@ class WikishelfBot(commands.Bot):
     async def setup_hook(self) -> None:
         if self.service is None:
             self.service = await ShelfService.open(self.model_dir, self.db_path,
-                                                   Path(self._maps.name))
+                                                   Path(self._maps.name), Throttle())
         elif self.service.maps_dir is None:
             self.service.maps_dir = Path(self._maps.name)
         await self.add_cog(ShelfCog(self, self.service))
@@ -81,12 +86,25 @@ class WikishelfBot(commands.Bot):
             log.warning("could not send the error message for %s", ctx.command)
 
 
+async def _serve(cfg) -> None:
+    # The model and database open before Discord is contacted: a broken model directory or
+    # database is reported at once. Reconnects after a disconnect are discord.py's own.
+    service = await ShelfService.open(cfg.model_dir, cfg.db_path, None, Throttle())
+    bot = WikishelfBot(service=service, sync_commands=cfg.sync)
+    async with bot:
+        await bot.start(cfg.token)
+
+
 def run_discord(cfg) -> int:
-    bot = WikishelfBot(cfg.model_dir, cfg.db_path, sync_commands=cfg.sync)
-    # log_handler=None: logging is configured by __main__; the token is never logged.
+    redact.install(cfg.token)  # logging is configured by __main__; the token is never logged
     try:
-        bot.run(cfg.token, log_handler=None)
+        asyncio.run(_serve(cfg))
     except discord.LoginFailure:
-        print("wikishelf: Discord rejected the DISCORD_TOKEN (check it in .env)")
+        print("wikishelf: Discord rejected the DISCORD_TOKEN (check it in .env)", file=sys.stderr)
         return 2
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        reason = type(exc).__name__
+        print(f"wikishelf: cannot reach Discord ({reason}); check the network and try again",
+              file=sys.stderr)
+        return 3
     return 0

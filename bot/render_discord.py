@@ -52,7 +52,7 @@ class Reply:
 
 def embed(title: str, lines: list[str], footer: str = "", url: str = "") -> discord.Embed:
     """An embed from lines, adding lines while the description and the total stay in bounds."""
-    title = clip(title, TITLE_LIMIT)
+    title = safe(title, TITLE_LIMIT)  # titles can hold user text ("Books about <topic>")
     footer = clip(footer, FOOTER_LIMIT)
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(footer))
     description, shown = "", 0

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from bot import answers as a
 from bot import goodreads
 from bot.store import Read, Store, now_utc
+from bot.throttle import Throttle
 from engine.errors import WikishelfError
 from engine.picks import HistoryItem
 from engine.text import wikipedia_url
@@ -94,14 +95,21 @@ def split_explicit_rating(text: str) -> tuple[str, int | None, str | None]:
 
 
 class ShelfService:
-    def __init__(self, rec, store: Store, maps_dir: Path | None = None):
+    def __init__(self, rec, store: Store, maps_dir: Path | None = None,
+                 throttle: Throttle | None = None):
         self.rec = rec
         self.store = store
         self.maps_dir = maps_dir
+        self.throttle = throttle  # None: unthrottled (the console has one local user)
+
+    def slow_down(self, user: str) -> a.Problem | None:
+        """A short answer when `user` sends commands faster than the throttle allows."""
+        wait = self.throttle.hit(user) if self.throttle is not None else 0.0
+        return a.Problem(f"Slow down a little: try again in {math.ceil(wait)} s.") if wait else None
 
     @classmethod
-    async def open(cls, model_dir: Path, db_path: Path, maps_dir: Path | None = None
-                   ) -> ShelfService:
+    async def open(cls, model_dir: Path, db_path: Path, maps_dir: Path | None = None,
+                   throttle: Throttle | None = None) -> ShelfService:
         """Load the model (in a thread: it reads ~60 MB) and open the database, together."""
         from engine.recommender import Recommender
 
@@ -112,7 +120,7 @@ class ShelfService:
                 if isinstance(store, Store):
                     await store.close()
                 raise result
-        return cls(rec, store, maps_dir)
+        return cls(rec, store, maps_dir, throttle)
 
     async def close(self) -> None:
         await self.store.close()

@@ -2,14 +2,21 @@
 
 Book keys are catalog titles. Every write is committed before its method returns, with
 `synchronous=FULL`, so a write the bot has acknowledged survives a crash or power cut.
+
+One writer connection applies writes through a queue: writes that arrive while a commit is in
+progress are applied together, each in its own savepoint, and committed with one fsync (group
+commit), so a thousand users writing at once do not wait a thousand fsyncs. Reads use a second
+connection, which sees committed data only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import sqlite3
 from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -19,6 +26,8 @@ from engine.errors import WikishelfError
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^V(\d+)__[\w-]+\.sql$")
 HISTORY_LIMIT = 5000  # the most reads one user's picks are computed from
+MAX_BATCH = 256  # writes committed together at most
+USER_COLUMN = "user_id"  # every table holding personal data keys it by this column
 
 
 class StoreError(WikishelfError):
@@ -62,15 +71,23 @@ def _check_rating(rating: int | None) -> int | None:
     return rating
 
 
+Write = Callable[[aiosqlite.Connection], Awaitable[object]]
+
+
 class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path):
-        self._db = db
+        self._db = db  # the writer; migrations and the write queue use it
+        self._reader: aiosqlite.Connection | None = None
         self.path = path
+        self._queue: asyncio.Queue[tuple[Write, asyncio.Future] | None] = asyncio.Queue()
+        self._writer_task: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, target_version: int | None = None) -> Store:
         """Open (creating if needed) and migrate to `target_version` (default: the newest)."""
         path = Path(path)
+        if path.exists() and not path.is_file():
+            raise StoreError(f"the database {path} is not a file; give a file path with --db")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(path, isolation_level=None)  # autocommit; explicit BEGINs
@@ -79,31 +96,46 @@ class Store:
         store = cls(db, path)
         try:
             await db.execute("PRAGMA busy_timeout = 5000")
-            mode = await store._scalar("PRAGMA journal_mode = WAL")
+            mode = await store._scalar("PRAGMA journal_mode = WAL", conn=db)
             if str(mode).lower() != "wal":
                 raise StoreError(f"the database {path} cannot use WAL mode (got {mode})")
             await db.execute("PRAGMA synchronous = FULL")
             await store.migrate(target_version)
+            store._reader = await aiosqlite.connect(path, isolation_level=None)
+            await store._reader.execute("PRAGMA busy_timeout = 5000")
+            await store._reader.execute("PRAGMA query_only = ON")
         except sqlite3.DatabaseError as exc:
-            await db.close()
+            await store._close_connections()
             raise StoreError(f"the database {path} is not usable ({exc}); "
                              "move it away to start a new one") from None
         except BaseException:
-            await db.close()
+            await store._close_connections()
             raise
+        store._writer_task = asyncio.create_task(store._write_loop(), name="store-writer")
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        """Finish the queued writes, then close."""
+        if self._writer_task is not None:
+            self._queue.put_nowait(None)
+            await self._writer_task
+            self._writer_task = None
+        await self._close_connections()
 
-    async def _scalar(self, sql: str, params: tuple = ()):
-        async with self._db.execute(sql, params) as cursor:
+    async def _close_connections(self) -> None:
+        for conn in (self._reader, self._db):
+            if conn is not None:
+                await conn.close()
+        self._reader = None
+
+    async def _scalar(self, sql: str, params: tuple = (), conn: aiosqlite.Connection | None = None):
+        async with (conn or self._reader or self._db).execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return row[0] if row else None
 
     # -- schema --
     async def version(self) -> int:
-        return int(await self._scalar("PRAGMA user_version"))
+        return int(await self._scalar("PRAGMA user_version", conn=self._db))
 
     async def migrate(self, target_version: int | None = None) -> int:
         """Apply the missing migration files, each in its own transaction with its version."""
@@ -127,6 +159,57 @@ class Store:
                     raise
         return await self.version()
 
+    # -- the write queue --
+    async def _write(self, op: Write):
+        """Queue one write; returns its result once it is committed (or raises its error)."""
+        if self._writer_task is None or self._writer_task.done():
+            raise StoreError(f"the database {self.path} is closed")
+        done = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((op, done))
+        # shield: a caller that gives up still leaves its write to finish or fail on its own
+        return await asyncio.shield(done)
+
+    async def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            item = await self._queue.get()
+            batch = []
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= MAX_BATCH or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            stopping = item is None
+            if batch:
+                await self._commit_batch(batch)
+
+    async def _commit_batch(self, batch: list[tuple[Write, asyncio.Future]]) -> None:
+        outcomes: list[tuple[asyncio.Future, object, BaseException | None]] = []
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            for op, done in batch:
+                await self._db.execute("SAVEPOINT one_write")
+                try:
+                    result = await op(self._db)
+                except Exception as exc:  # this write fails alone; the others go on
+                    await self._db.execute("ROLLBACK TO one_write")
+                    outcomes.append((done, None, exc))
+                else:
+                    outcomes.append((done, result, None))
+                await self._db.execute("RELEASE one_write")
+            await self._db.commit()
+        except Exception as exc:
+            if self._db.in_transaction:
+                await self._db.rollback()
+            outcomes = [(done, None, exc) for _, done in batch]
+        for done, result, error in outcomes:
+            if done.done():
+                continue
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)
+
     # -- writes --
     async def log_read(self, user: str, title: str, rating: int | None = None,
                        when: dt.datetime | None = None, source: str = "chat") -> Read | None:
@@ -135,74 +218,91 @@ class Store:
         Reading a book again keeps its earlier rating unless a new one is given."""
         rating = _check_rating(rating)
         stamp = _iso(when or now_utc())
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            before = await self._get(user, title)
-            await self._upsert(user, title, rating, stamp, source)
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        return before
+
+        async def op(db: aiosqlite.Connection) -> Read | None:
+            before = await _get(db, user, title)
+            await _upsert(db, user, title, rating, stamp, source)
+            return before
+        return await self._write(op)
 
     async def log_many(self, user: str, reads: list[Read]) -> tuple[int, int]:
-        """Add or update many reads in one transaction; returns (added, updated)."""
-        added = updated = 0
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for read in reads:
-                before = await self._get(user, read.title)
-                await self._upsert(user, read.title, _check_rating(read.rating),
-                                   _iso(read.read_at), read.source)
+        """Add or update many reads, all or none; returns (added, updated)."""
+        checked = [(r, _check_rating(r.rating)) for r in reads]
+
+        async def op(db: aiosqlite.Connection) -> tuple[int, int]:
+            added = updated = 0
+            for read, rating in checked:
+                before = await _get(db, user, read.title)
+                await _upsert(db, user, read.title, rating, _iso(read.read_at), read.source)
                 added += before is None
                 updated += before is not None
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        return added, updated
-
-    async def _upsert(self, user: str, title: str, rating: int | None, stamp: str,
-                      source: str) -> None:
-        await self._db.execute(
-            "INSERT INTO reads (user_id, title, rating, read_at, source, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id, title) DO UPDATE SET "
-            "rating = COALESCE(excluded.rating, reads.rating), read_at = excluded.read_at, "
-            "source = excluded.source, updated_at = excluded.updated_at",
-            (user, title, rating, stamp, source, _iso(now_utc())))
+            return added, updated
+        return await self._write(op)
 
     async def remove_read(self, user: str, title: str) -> bool:
-        cursor = await self._db.execute("DELETE FROM reads WHERE user_id = ? AND title = ?",
-                                        (user, title))
-        return cursor.rowcount > 0
+        async def op(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute("DELETE FROM reads WHERE user_id = ? AND title = ?",
+                                      (user, title))
+            return cursor.rowcount > 0
+        return await self._write(op)
 
     async def forget(self, user: str) -> int:
-        cursor = await self._db.execute("DELETE FROM reads WHERE user_id = ?", (user,))
-        return cursor.rowcount
+        """Delete the user's rows from every personal table; returns how many books went."""
+        async def op(db: aiosqlite.Connection) -> int:
+            removed = {}
+            for table in await personal_tables(db):  # names come from sqlite_master, never from a user
+                cursor = await db.execute(f'DELETE FROM "{table}" WHERE {USER_COLUMN} = ?',
+                                          (user,))
+                removed[table] = cursor.rowcount
+            return removed.get("reads", 0)
+        return await self._write(op)
 
-    # -- reads --
-    async def _get(self, user: str, title: str) -> Read | None:
-        async with self._db.execute(
-                "SELECT title, rating, read_at, source FROM reads WHERE user_id = ? AND title = ?",
-                (user, title)) as cursor:
-            row = await cursor.fetchone()
-        return _row_to_read(row) if row else None
-
+    # -- reads (committed data only) --
     async def get(self, user: str, title: str) -> Read | None:
-        return await self._get(user, title)
+        return await _get(self._reader, user, title)
 
     async def count(self, user: str) -> int:
         return int(await self._scalar("SELECT COUNT(*) FROM reads WHERE user_id = ?", (user,)))
 
     async def shelf(self, user: str, limit: int = HISTORY_LIMIT, offset: int = 0) -> list[Read]:
         """The user's reads, newest first."""
-        async with self._db.execute(
+        async with self._reader.execute(
                 "SELECT title, rating, read_at, source FROM reads WHERE user_id = ? "
                 "ORDER BY read_at DESC, title LIMIT ? OFFSET ?",
                 (user, int(limit), int(offset))) as cursor:
             rows = await cursor.fetchall()
         return [_row_to_read(r) for r in rows]
+
+
+async def personal_tables(db: aiosqlite.Connection) -> list[str]:
+    """Every table with a user_id column, read from the schema (so `forget` misses none)."""
+    tables = await db.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    found = []
+    for (name,) in tables:
+        columns = await db.execute_fetchall("SELECT name FROM pragma_table_info(?)", (name,))
+        if any(col == USER_COLUMN for (col,) in columns):
+            found.append(name)
+    return found
+
+
+async def _get(db: aiosqlite.Connection, user: str, title: str) -> Read | None:
+    async with db.execute(
+            "SELECT title, rating, read_at, source FROM reads WHERE user_id = ? AND title = ?",
+            (user, title)) as cursor:
+        row = await cursor.fetchone()
+    return _row_to_read(row) if row else None
+
+
+async def _upsert(db: aiosqlite.Connection, user: str, title: str, rating: int | None,
+                  stamp: str, source: str) -> None:
+    await db.execute(
+        "INSERT INTO reads (user_id, title, rating, read_at, source, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, title) DO UPDATE SET "
+        "rating = COALESCE(excluded.rating, reads.rating), read_at = excluded.read_at, "
+        "source = excluded.source, updated_at = excluded.updated_at",
+        (user, title, rating, stamp, source, _iso(now_utc())))
 
 
 def _row_to_read(row) -> Read:

@@ -11,7 +11,6 @@ a page scores the summed similarity of the k nearest books that link to it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,12 +106,22 @@ class ImplicitFactors:
         self.name = kind
 
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns otherwise
+        from threadpoolctl import threadpool_limits
+
+        links = link_matrix(pairs, n_books, n_pages)
+        # implicit runs its own threads; a BLAS thread pool under it slows ALS down many times.
+        with threadpool_limits(1, "blas"):
+            model = self._train(links, seed)
+        books = np.asarray(model.user_factors, dtype=np.float32)
+        pages = np.asarray(model.item_factors, dtype=np.float32)
+        # Native scores use the raw factors; neighbours use cosine between book factors.
+        return Fitted(links, book_vectors=unit_rows(books), page_vectors=pages, scoring_books=books)
+
+    def _train(self, links, seed):
         from implicit.als import AlternatingLeastSquares
         from implicit.bpr import BayesianPersonalizedRanking
         from implicit.nearest_neighbours import bm25_weight
 
-        links = link_matrix(pairs, n_books, n_pages)
         if self.kind == "als":
             model = AlternatingLeastSquares(factors=self.factors, regularization=0.05,
                                             iterations=self.iterations, random_state=seed)
@@ -122,10 +131,7 @@ class ImplicitFactors:
                                                 regularization=0.01, iterations=self.iterations,
                                                 random_state=seed)
             model.fit(links, show_progress=False)
-        books = np.asarray(model.user_factors, dtype=np.float32)
-        pages = np.asarray(model.item_factors, dtype=np.float32)
-        # Native scores use the raw factors; neighbours use cosine between book factors.
-        return Fitted(links, book_vectors=unit_rows(books), page_vectors=pages, scoring_books=books)
+        return model
 
 
 class Embedding:

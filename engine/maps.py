@@ -100,7 +100,7 @@ def save_png(fig: Figure, out_path: Path) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        # Light compression: zlib level 6 took ~200 ms of a 600 ms picture, level 1 ~40 ms.
+        # Light compression: zlib level 6 took ~100 ms a picture, level 1 ~25 ms (+5% bytes).
         fig.savefig(tmp, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": 1})
         os.replace(tmp, out_path)
     finally:

@@ -29,7 +29,7 @@ def load_evaluate_script():
 @pytest.fixture
 def evaluated_model(request):
     """The shared model where the data is present (the suite builds it once), else the tiny one."""
-    name = "tiny_model_dir"
+    name = "tiny_model_dir" if SHARED_MISSING else "shared_model_dir"
     return request.getfixturevalue(name)
 
 
@@ -46,7 +46,9 @@ def test_quick_evaluation_writes_report_and_beats_popularity(evaluated_model, tm
         assert {"wikishelf", *BASELINES} <= set(metrics[metric]), metric
         assert all(0.0 <= v <= 1.0 for v in metrics[metric].values()), metrics[metric]
     assert "wikishelf_native" in metrics["recall@10"]
-    for metric in ("recall@10", "same_author_p@10", "loo_hit@10"):
+    # On the tiny catalog every method finds every held-out book of a 6-book author (hit@10 = 1).
+    beaten = ("recall@10", "same_author_p@10") + (() if SHARED_MISSING else ("loo_hit@10",))
+    for metric in beaten:
         assert metrics[metric]["wikishelf"] > metrics[metric]["popularity"], metric
     assert metrics["recall@50"]["wikishelf"] >= metrics["recall@10"]["wikishelf"]
     text = out.read_text()
