@@ -97,6 +97,8 @@ def _read_regular_file(path: Path) -> bytes | None:
 async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="replace")  # a line of invalid UTF-8 must not end the session
     interactive = stdin.isatty()
     user = console_user(user_name)
     if interactive:

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import redact
 from bot.cog import NONE, ShelfCog
+from bot.render_discord import unmention
 from bot.service import ShelfService
 from bot.throttle import Throttle
 
@@ -80,7 +81,7 @@ class WikishelfBot(commands.Bot):
             log.error("command %s failed", ctx.command, exc_info=error)
             text = "Something went wrong on my side; nothing was changed."
         try:
-            await ctx.send(discord.utils.escape_mentions(text)[:2000], allowed_mentions=NONE,
+            await ctx.send(unmention(text)[:2000], allowed_mentions=NONE,
                            ephemeral=ctx.interaction is not None)
         except discord.HTTPException:
             log.warning("could not send the error message for %s", ctx.command)

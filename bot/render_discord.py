@@ -27,10 +27,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unmention(text: str) -> str:
+    """Every @ followed by a zero-width space: no @everyone, @here, <@id>, <@&id> can form,
+    whatever the id looks like (escape_mentions only knows real-length snowflakes)."""
+    return str(text).replace("@", "@\u200b")
+
+
 def safe(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """Text shown as is: markdown and mentions neutralised, then cut to fit."""
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(str(text)))
-    return clip(escaped, limit)
+    return clip(unmention(discord.utils.escape_markdown(str(text))), limit)
 
 
 def link(book: a.Book) -> str:
