@@ -235,7 +235,8 @@ def diversity_keys(rec, book: int) -> list[str]:
 
 
 def per_key_cap(k: int) -> int:
-    return max(2, k // 4)
+    # A third of the list: a Tolkien reader still sees Tolkien, but not only Tolkien.
+    return max(2, (k + 2) // 3)
 
 
 def recommend_from_history(rec, history, k: int = 10) -> PickList:

@@ -1,0 +1,125 @@
+"""Faults at start give one clear line and a non-zero exit; a reply lost to a disconnect does
+not lose the write; reconnecting is left to discord.py."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import discord
+import discord.ext.test as dpytest
+import pytest
+
+from bot.discord_bot import WikishelfBot
+from tests.test_discord_bot import RecordingAdapter, bot, interaction, member, rec  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_console(model: Path, db: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    return subprocess.run([sys.executable, "-m", "bot", "--console", "--model", str(model),
+                           "--db", str(db)], input="!shelf\n", capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def break_model(model: Path, how: str) -> None:
+    ann = model / "books.ann"
+    if how == "missing-dir":
+        shutil.rmtree(model)
+    elif how == "empty-dir":
+        shutil.rmtree(model)
+        model.mkdir()
+    elif how == "manifest-garbage":
+        (model / "manifest.json").write_bytes(b"\x00\xff garbage")
+    elif how == "annoy-missing":
+        ann.unlink()
+    elif how == "annoy-truncated":
+        ann.write_bytes(ann.read_bytes()[: ann.stat().st_size // 2])
+    elif how == "annoy-garbage":
+        ann.write_bytes(os.urandom(ann.stat().st_size))
+    elif how == "annoy-is-a-directory":
+        ann.unlink()
+        ann.mkdir()
+
+
+@pytest.mark.parametrize("how", ["missing-dir", "empty-dir", "manifest-garbage", "annoy-missing",
+                                 "annoy-truncated", "annoy-garbage", "annoy-is-a-directory"])
+def test_a_broken_model_gives_one_clear_line(tiny_model_dir, tmp_path, how):
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    break_model(model, how)
+    result = start_console(model, tmp_path / "s.db")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wikishelf: ") and str(model) in lines[0]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("how", ["garbage", "directory", "parent-is-a-file", "truncated"])
+def test_a_broken_database_gives_one_clear_line(tiny_model_dir, tmp_path, how):
+    db = tmp_path / "s.db"
+    if how == "garbage":
+        db.write_bytes(b"not a database " * 500)
+    elif how == "directory":
+        db.mkdir()
+    elif how == "parent-is-a-file":
+        (tmp_path / "file").write_text("x")
+        db = tmp_path / "file" / "s.db"
+    elif how == "truncated":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE t (x)")
+            conn.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+        db.write_bytes(db.read_bytes()[:5000])
+    result = start_console(tiny_model_dir, db)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wikishelf: ") and "database" in lines[0]
+
+
+def test_reconnecting_is_left_to_discord_py():
+    for name in ("connect", "start", "on_disconnect", "on_resumed"):
+        assert getattr(WikishelfBot, name, None) is getattr(discord.Client, name, None), name
+    assert "reconnect" not in Path(ROOT / "bot" / "discord_bot.py").read_text()
+
+
+def stored(db: Path, user: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:  # a second connection: only committed rows show
+        return conn.execute("SELECT title, rating FROM reads WHERE user_id = ?",
+                            (user,)).fetchall()
+
+
+async def test_a_prefix_write_survives_a_reply_lost_to_a_disconnect(bot, monkeypatch):
+    async def connection_lost(*args, **kwargs):
+        raise aiohttp.ClientConnectionError("connection reset by peer")
+    monkeypatch.setattr(bot.http, "send_message", connection_lost)
+    with pytest.raises(Exception):
+        await dpytest.message("!read The Hobbit 5", member=member(1))
+    assert stored(bot.service.store.path, f"discord:{member(1).id}") == [("The Hobbit", 5)]
+
+
+class DroppingAdapter(RecordingAdapter):
+    """Interaction responses that never reach Discord (the gateway dropped mid-command)."""
+
+    async def request(self, route, *args, **kwargs):
+        await super().request(route, *args, **kwargs)
+        raise aiohttp.ClientConnectionError("connection reset by peer")
+
+
+async def test_a_slash_write_survives_a_reply_lost_to_a_disconnect(bot):
+    adapter = DroppingAdapter(bot)
+    token = discord.webhook.async_.async_context.set(adapter)
+    try:
+        await bot.tree._call(interaction(bot, "read", [
+            {"name": "title", "type": 3, "value": "The Silmarillion"},
+            {"name": "rating", "type": 4, "value": 4}]))
+    except Exception:
+        pass  # the reply failed; what matters is the store
+    finally:
+        discord.webhook.async_.async_context.reset(token)
+    assert adapter.sent and json.dumps(adapter.sent[0]["payload"])
+    assert stored(bot.service.store.path, f"discord:{member(0).id}") == [("The Silmarillion", 4)]

@@ -1,0 +1,98 @@
+"""Privacy: forget leaves nothing of the user in any table (read from the schema, so a future
+table cannot be missed); export and every other command show a user only their own data."""
+
+import sqlite3
+
+import discord.ext.test as dpytest
+
+from bot import answers as a
+from bot import console
+from bot.goodreads import parse_export
+from bot.render_text import render as render_text
+from bot.store import personal_tables
+from tests.bot_fixtures import rec, service  # noqa: F401
+
+ALICE, BOB = "console:alice", "console:bob"
+ALICE_BOOKS = ["The Hobbit 5", "The Silmarillion 4", "The Two Towers 2", "War and Peace"]
+
+
+def every_cell(db_path) -> list[tuple[str, object]]:
+    """(table, value) for every cell of every table the schema lists."""
+    with sqlite3.connect(db_path) as conn:
+        tables = [t for (t,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return [(t, v) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"')
+                for v in row]
+
+
+async def test_forget_removes_the_user_from_every_table(service):
+    store = service.store
+    # A table a later migration might add: forget must find it from the schema alone.
+    await store._db.execute("CREATE TABLE notes (user_id TEXT NOT NULL, note TEXT)")
+    await store._db.execute("INSERT INTO notes VALUES (?, 'likes dragons'), (?, 'bob''s')",
+                            (ALICE, BOB))
+    for text in ALICE_BOOKS:
+        await service.read(ALICE, text)
+    await service.read(BOB, "Beren and Lúthien 5")
+    assert "notes" in await personal_tables(store._db)
+    assert any(v == ALICE for _, v in every_cell(store.path))
+
+    assert isinstance(await service.forget(ALICE), a.ForgetPrompt)
+    assert any(v == ALICE for _, v in every_cell(store.path))  # asking first changes nothing
+    gone = await service.forget(ALICE, confirm=True)
+    assert gone.count == len(ALICE_BOOKS)
+    cells = every_cell(store.path)
+    assert not [c for c in cells if isinstance(c[1], str) and ALICE in c[1]]
+    assert ("notes", BOB) in cells and await store.count(BOB) == 1  # others untouched
+
+
+async def test_export_holds_only_the_callers_reads(service):
+    for text in ALICE_BOOKS:
+        await service.read(ALICE, text)
+    await service.read(BOB, "Unfinished Tales 3")
+    export = await service.export(BOB)
+    rows, _ = parse_export(export.csv_text)
+    assert [r.title for r in rows] == ["Unfinished Tales"] and export.count == 1
+    assert all(t.split()[0] not in export.csv_text for t in ("Hobbit", "Silmarillion", "Towers", "Peace"))
+
+
+async def test_no_command_shows_one_user_another_users_shelf(service):
+    """Bob's answers are the same whether or not Alice has a shelf."""
+    script = ["!shelf", "!shelf 2", "!next", "!next 5", "!export", "!forget", "!unread The Hobbit",
+              "!unread Dune", "!help", "!import"]
+
+    async def bobs_answers() -> list[str]:
+        return [render_text(await console.answer_line(service, BOB, line)) for line in script]
+    alone = await bobs_answers()
+    for text in ALICE_BOOKS:
+        await service.read(ALICE, text)
+    assert await bobs_answers() == alone
+    assert await service.store.count(ALICE) == len(ALICE_BOOKS)
+
+
+from tests.test_discord_bot import adapter, bot, interaction, member  # noqa: E402,F401,F811
+
+
+async def test_prefix_export_in_a_server_is_not_posted_in_the_channel(bot):
+    alice = member(0)
+    await dpytest.message("!read The Hobbit 5", member=alice)
+    dpytest.get_message()
+    await dpytest.message("!export", member=alice)
+    private = dpytest.get_message()
+    public = dpytest.get_message()
+    assert private.guild is None and private.attachments  # the file went by DM
+    assert b"The Hobbit" in await private.attachments[0].read()
+    assert public.guild is not None and not public.attachments
+    assert "direct message" in public.content
+
+
+async def test_another_member_cannot_press_the_forget_button(bot, adapter):
+    from bot.views import ConfirmForgetView
+    bob = member(1)
+    await dpytest.message("!read The Hobbit 5", member=bob)
+    dpytest.get_message()
+    view = ConfirmForgetView(bob.id, bot.service, f"discord:{bob.id}")
+    press = interaction(bot, "", [], kind=3)  # a button press by member 0, not bob
+    assert await view.interaction_check(press) is False
+    assert "someone else" in adapter.sent[-1]["payload"]["data"]["content"]
+    assert await bot.service.store.count(f"discord:{bob.id}") == 1
