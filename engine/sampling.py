@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads consecutive keys apart
+
 
 class PairSampler:
     """Draws batches of (book, page, label): every positive pair once per epoch, in random order,
@@ -26,37 +28,38 @@ class PairSampler:
         self.negative_ratio = negative_ratio
         self.negative_label = 0.0 if classification else -1.0
         self.rng = np.random.default_rng(seed)
-        # Sorted pair keys: a membership test for a whole batch is one searchsorted.
+        # Sorted pair keys: the exact membership test is one searchsorted.
         self.true_keys = np.unique(self.pairs[:, 0] * n_pages + self.pairs[:, 1])
         if len(self.true_keys) >= n_books * n_pages:
             raise ValueError("every (book, page) pair is linked: there is no negative to sample")
-        self.page_cdf = None
+        self.filter = _KeyFilter(self.true_keys)
+        self.page_alias = None
         if page_power:
             weights = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64) ** page_power
-            self.page_cdf = np.cumsum(weights / weights.sum())
+            self.page_alias = _AliasTable(weights)
 
     def is_true_pair(self, books: np.ndarray, pages: np.ndarray) -> np.ndarray:
         keys = books.astype(np.int64) * self.n_pages + pages
-        pos = np.searchsorted(self.true_keys, keys)
-        pos[pos == len(self.true_keys)] = 0
-        return self.true_keys[pos] == keys
+        hit = self.filter.may_contain(keys)
+        candidates = keys[hit]  # the few keys the filter cannot clear get the exact test
+        pos = np.minimum(np.searchsorted(self.true_keys, candidates), len(self.true_keys) - 1)
+        hit[hit] = self.true_keys[pos] == candidates
+        return hit
 
     def _draw_pages(self, n: int) -> np.ndarray:
-        if self.page_cdf is None:
+        if self.page_alias is None:
             return self.rng.integers(0, self.n_pages, n)
-        return np.minimum(np.searchsorted(self.page_cdf, self.rng.random(n)), self.n_pages - 1)
+        return self.page_alias.draw(self.rng, n)
 
     def negatives(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         books = self.rng.integers(0, self.n_books, n)
         pages = self._draw_pages(n)
-        bad = self.is_true_pair(books, pages)
-        while bad.any():  # redraw only the collisions; they are rare in a sparse graph
-            k = int(bad.sum())
-            books[bad] = self.rng.integers(0, self.n_books, k)
-            pages[bad] = self._draw_pages(k)
-            bad = self.is_true_pair(books, pages)
+        bad = np.flatnonzero(self.is_true_pair(books, pages))
+        while len(bad):  # redraw and retest only the collisions; they are rare in a sparse graph
+            books[bad] = self.rng.integers(0, self.n_books, len(bad))
+            pages[bad] = self._draw_pages(len(bad))
+            bad = bad[self.is_true_pair(books[bad], pages[bad])]
         return books, pages
-
     def batch(self, positives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(books, pages, labels) int32/int32/float32: these positives, then their negatives."""
         n_neg = len(positives) * self.negative_ratio
@@ -114,3 +117,45 @@ def prefetched(batches: Iterable, depth: int = 2) -> Iterator:
                 slots.get_nowait()
             except queue.Empty:
                 worker.join(0.01)
+
+
+class _AliasTable:
+    """Walker's alias method: draws index i with probability weights[i] / sum(weights) in
+    constant time a draw (an inverse-CDF searchsorted costs a binary search each)."""
+
+    def __init__(self, weights: np.ndarray):
+        n = len(weights)
+        scaled = weights * (n / weights.sum())
+        self.keep = np.ones(n)  # probability of keeping the drawn column instead of its alias
+        self.alias = np.arange(n)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large[-1]
+            self.keep[s], self.alias[s] = scaled[s], g
+            scaled[g] -= 1.0 - scaled[s]
+            if scaled[g] < 1.0:
+                small.append(large.pop())
+        # Columns left over are full up to rounding: always keep them.
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        column = rng.integers(0, len(self.keep), n)
+        return np.where(rng.random(n) < self.keep[column], column, self.alias[column])
+
+
+class _KeyFilter:
+    """A one-hash bit filter over the true pair keys, sized so that about 1% of absent keys
+    pass: one memory read clears almost every random pair without a binary search."""
+
+    def __init__(self, keys: np.ndarray):
+        self.shift = np.uint64(64 - max(16, min(34, int(np.ceil(np.log2(64 * len(keys)))))))
+        self.bits = np.zeros(1 << (64 - int(self.shift) - 3), np.uint8)
+        slots = self._slots(keys)
+        np.bitwise_or.at(self.bits, slots >> 3, (1 << (slots & 7)).astype(np.uint8))
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * _GOLDEN) >> self.shift).astype(np.int64)
+
+    def may_contain(self, keys: np.ndarray) -> np.ndarray:
+        slots = self._slots(keys)
+        return ((self.bits[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1).astype(bool)

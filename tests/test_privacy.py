@@ -34,7 +34,8 @@ async def test_forget_removes_the_user_from_every_table(service):
     for text in ALICE_BOOKS:
         await service.read(ALICE, text)
     await service.read(BOB, "Beren and Lúthien 5")
-    assert "notes" in await personal_tables(store._db)
+    with sqlite3.connect(store.path) as conn:
+        assert personal_tables(conn) == ["reads", "notes"]
     assert any(v == ALICE for _, v in every_cell(store.path))
 
     assert isinstance(await service.forget(ALICE), a.ForgetPrompt)
