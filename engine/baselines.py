@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 
 KNN_NEIGHBOURS = 50
+KNN_ALPHA = 1.0
 
 
 def link_matrix(pairs: np.ndarray, n_books: int, n_pages: int) -> sparse.csr_matrix:
@@ -58,7 +59,10 @@ class Fitted:
         sims = self.book_vectors[books] @ self.book_vectors.T
         return sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
 
-    def knn_page_scores(self, books: np.ndarray, k: int = KNN_NEIGHBOURS) -> np.ndarray:
+    def knn_page_scores(self, books: np.ndarray, k: int = KNN_NEIGHBOURS,
+                        alpha: float = KNN_ALPHA) -> np.ndarray:
+        """A page scores the summed sim ** alpha of the k nearest books linking to it: alpha > 1
+        lets the closest neighbours outvote a crowd of distant ones."""
         sims = self.book_similarity(books).astype(np.float32)
         k = min(k, sims.shape[1] - 1)
         sims[np.arange(len(books)), books] = -np.inf
@@ -66,7 +70,7 @@ class Fitted:
         sims[:, ~linked] = -np.inf
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         weights = np.take_along_axis(sims, top, 1)
-        weights = np.where(np.isfinite(weights) & (weights > 0), weights, 0.0)
+        weights = np.where(np.isfinite(weights) & (weights > 0), weights, 0.0) ** alpha
         rows = np.repeat(np.arange(len(books)), k)
         mix = sparse.csr_matrix((weights.ravel(), (rows, top.ravel())),
                                 shape=(len(books), self.links.shape[0]))

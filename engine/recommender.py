@@ -79,6 +79,10 @@ class Recommender:
         # an answer (and asking about it gets an empty list).
         self.has_links = degrees > 0
         self.series_links = _series_links(pairs, pages)
+        # Pairs sorted by page: the books that really link a page, for books_about.
+        by_page = np.argsort(pairs[:, 1], kind="stable")
+        self._linkers = pairs[by_page, 0]
+        self._linker_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(pages) + 1))
         self.resolver = TitleResolver(titles, [m.get("author", "") for m in meta],
                                       degrees.tolist())
 
@@ -171,12 +175,16 @@ class Recommender:
     def books_about(self, page: str, k: int = 10) -> list[Neighbour]:
         """Books scoring highest with a page: book . page, the task the model was trained on.
         (Training flips the page vectors when the head learned a negative weight, so higher is
-        always "more likely linked".)"""
+        always "more likely linked".) Books whose articles really link the page come first, in
+        the model's order: on a page with few links the model's guesses are the weaker evidence."""
         pid = self.page_id(page)
         k = self._k(k)
         scores = np.asarray(self.book_vectors) @ np.asarray(self.page_vectors[pid])
-        scores = np.where(self.has_links, scores, -np.inf)
-        return [self.neighbour(int(i), scores[i]) for i in top_k(scores, k) if np.isfinite(scores[i])]
+        ranking = np.where(self.has_links, scores, -np.inf)
+        linkers = self._linkers[self._linker_starts[pid]:self._linker_starts[pid + 1]]
+        ranking[linkers] += 2.0  # cosines lie in [-1, 1]: +2 puts every linker above the rest
+        return [self.neighbour(int(i), scores[i]) for i in top_k(ranking, k)
+                if np.isfinite(ranking[i])]
 
     def recommend(self, history: list[HistoryItem], k: int = 10) -> PickList:
         """Personalised picks; see engine.picks for the rules. An empty or unusable history gives

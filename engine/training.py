@@ -56,44 +56,105 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class SparseAdagradStep:
-    """One XLA-compiled training step with row-wise Adagrad.
+EPSILON = 1e-7  # keras.backend.epsilon(): the clip of BinaryCrossentropy and the floor of Dot's norm
 
-    Embedding gradients stay IndexedSlices, so only the rows in the batch are read and written.
-    Row-wise: one accumulator per embedding row (the mean squared gradient of the row) rather
-    than one per weight, which halves the scattered memory traffic of the update; the small
-    dense head keeps an accumulator per weight.
+
+def pair_gradients(books_rows, pages_rows, labels, ones, head=None):
+    """Loss and gradients of the article's model for a batch, derived by hand (what the tape
+    gives through Embedding → Dot(normalize=True) → Dense(sigmoid) → summed BCE, or → summed MSE
+    without a head), in few passes over the (n, dim) rows.
+
+    With b̂ = b / |b| and cos = b̂·p̂, d cos / d b = (p̂ − cos b̂) / |b|, so each row's gradient is
+    a mix of the two gathered rows: grad_b = alpha * p + beta_b * b, grad_p = alpha * b + beta_p * p.
+    `ones` is a (dim, 1) tensor of ones. Returns (loss, alpha, beta_b, beta_p, squares_b, squares_p, head_grads): squares_* are the
+    mean squared gradients of each row (from the row dot products, without materialising the
+    gradients); head_grads is (d kernel, d bias) or None.
+    """
+    # The three row dot products as one matrix-vector product: XLA's CPU row reductions are
+    # several times slower. `ones` is an argument, not a constant, or XLA would fold the product
+    # back into a reduction.
+    products = tf.concat([books_rows * books_rows, pages_rows * pages_rows,
+                          books_rows * pages_rows], axis=0)
+    bb, pp, bp = tf.unstack(tf.reshape(tf.matmul(products, ones), [3, -1]))
+    # Dot(normalize=True) scales by min(rsqrt(|x|²), 1/epsilon); past that floor the scale is
+    # a constant and contributes no gradient.
+    rb, rp = tf.math.rsqrt(bb), tf.math.rsqrt(pp)
+    inv_b, inv_p = tf.minimum(rb, 1 / EPSILON), tf.minimum(rp, 1 / EPSILON)
+    cosine = bp * inv_b * inv_p
+    if head is None:  # regression: MSE on ±1 labels
+        error = cosine - labels
+        loss = tf.reduce_sum(error * error)
+        d_cosine = 2 * error
+        head_grads = None
+    else:  # sigmoid, then BinaryCrossentropy on probabilities clipped to [eps, 1 - eps]
+        kernel, bias = head
+        prob = tf.sigmoid(cosine * kernel + bias)
+        clipped = tf.clip_by_value(prob, EPSILON, 1 - EPSILON)
+        loss = -tf.reduce_sum(labels * tf.math.log(clipped)
+                              + (1 - labels) * tf.math.log(1 - clipped))
+        # d loss / d logit = prob - label, zero where the clip holds the probability.
+        d_logit = tf.where((prob >= EPSILON) & (prob <= 1 - EPSILON), prob - labels, 0.0)
+        d_cosine = d_logit * kernel
+        head_grads = (tf.reduce_sum(d_logit * cosine), tf.reduce_sum(d_logit))
+    alpha = d_cosine * inv_b * inv_p
+    beta_b = -d_cosine * cosine * inv_b * inv_b * tf.cast(rb <= 1 / EPSILON, bb.dtype)
+    beta_p = -d_cosine * cosine * inv_p * inv_p * tf.cast(rp <= 1 / EPSILON, pp.dtype)
+    dim = tf.cast(books_rows.shape[-1], bb.dtype)
+    # |alpha p + beta b|² / dim, expanded; max(0) only guards rounding.
+    squares_b = tf.maximum(alpha * alpha * pp + 2 * alpha * beta_b * bp + beta_b * beta_b * bb,
+                           0.0) / dim
+    squares_p = tf.maximum(alpha * alpha * bb + 2 * alpha * beta_p * bp + beta_p * beta_p * pp,
+                           0.0) / dim
+    return loss, alpha, beta_b, beta_p, squares_b, squares_p, head_grads
+
+
+class RowAdagradStep:
+    """One XLA-compiled training step with row-wise Adagrad on the Keras model's variables.
+
+    Gradients come from `pair_gradients` (by hand: the tape's graph through the Keras layers
+    costs more than the arithmetic), and only the embedding rows in the batch are read and
+    written. Row-wise: one accumulator per embedding row, which grows by the mean squared
+    gradient of every occurrence of the row in the batch; the row then moves by its summed
+    gradient over the root of its accumulator. The small dense head keeps an accumulator per
+    weight. The loss is summed, not averaged: each row's gradient keeps its size whatever the
+    batch size, which is what a per-row optimizer like Adagrad expects.
     """
 
     def __init__(self, model: keras.Model, classification: bool, learning_rate: float):
-        tables = {id(layer.embeddings) for layer in model.layers
-                  if isinstance(layer, layers.Embedding)}
-        self.variables = [v.value for v in model.trainable_variables]
-        self.accumulators = [
-            tf.Variable(tf.fill([v.shape[0], 1] if id(v) in tables else v.shape, 0.1),
-                        trainable=False)
-            for v in model.trainable_variables]
-        self.model = model
+        self.book_table = model.get_layer("book_embedding").embeddings.value
+        self.page_table = model.get_layer("page_embedding").embeddings.value
+        self.head = None
+        if classification:
+            head = model.get_layer("head")
+            self.head = (head.kernel.value, head.bias.value)
+            self.head_accumulators = tuple(tf.Variable(tf.fill(v.shape, 0.1), trainable=False)
+                                           for v in self.head)
+        self.book_accumulator = tf.Variable(tf.fill([self.book_table.shape[0]], 0.1),
+                                            trainable=False)
+        self.page_accumulator = tf.Variable(tf.fill([self.page_table.shape[0]], 0.1),
+                                            trainable=False)
+        self.ones = tf.Variable(tf.ones([self.book_table.shape[1], 1]), trainable=False)
         self.lr = learning_rate
-        # Summed, not averaged: each row's gradient keeps its size whatever the batch size,
-        # which is what a per-row optimizer like Adagrad expects.
-        self.loss_fn = (keras.losses.BinaryCrossentropy(reduction="sum") if classification
-                        else keras.losses.MeanSquaredError(reduction="sum"))
         self.step = tf.function(self._step, jit_compile=True, reduce_retracing=True)
 
     def _step(self, books, pages, labels):
-        with tf.GradientTape() as tape:
-            # Shape (n, 1): Keras losses average over the last axis before reducing the batch.
-            predictions = tf.reshape(self.model([books, pages], training=True), [-1, 1])
-            loss = self.loss_fn(tf.reshape(labels, [-1, 1]), predictions)
-        grads = tape.gradient(loss, self.variables)
-        for var, acc, grad in zip(self.variables, self.accumulators, grads, strict=True):
-            if isinstance(grad, tf.IndexedSlices):
-                square = tf.reduce_mean(grad.values * grad.values, axis=1, keepdims=True)
-                acc.scatter_add(tf.IndexedSlices(square, grad.indices))
-                scaled = grad.values * tf.math.rsqrt(tf.gather(acc, grad.indices))
-                var.scatter_sub(tf.IndexedSlices(self.lr * scaled, grad.indices))
-            else:
+        book_rows = tf.gather(self.book_table, books)
+        page_rows = tf.gather(self.page_table, pages)
+        head = None if self.head is None else (self.head[0][0, 0], self.head[1][0])
+        loss, alpha, beta_b, beta_p, squares_b, squares_p, head_grads = pair_gradients(
+            book_rows, page_rows, labels, self.ones, head)
+        # Accumulate every occurrence first, so duplicates in a batch share one step size.
+        self.book_accumulator.scatter_add(tf.IndexedSlices(squares_b, books))
+        self.page_accumulator.scatter_add(tf.IndexedSlices(squares_p, pages))
+        rate_b = self.lr * tf.math.rsqrt(tf.gather(self.book_accumulator, books))
+        rate_p = self.lr * tf.math.rsqrt(tf.gather(self.page_accumulator, pages))
+        self.book_table.scatter_sub(tf.IndexedSlices(
+            (rate_b * alpha)[:, None] * page_rows + (rate_b * beta_b)[:, None] * book_rows, books))
+        self.page_table.scatter_sub(tf.IndexedSlices(
+            (rate_p * alpha)[:, None] * book_rows + (rate_p * beta_p)[:, None] * page_rows, pages))
+        if head_grads is not None:
+            for var, acc, grad in zip(self.head, self.head_accumulators, head_grads, strict=True):
+                grad = tf.reshape(grad, var.shape)
                 acc.assign_add(grad * grad)
                 var.assign_sub(self.lr * grad * tf.math.rsqrt(acc))
         return loss / tf.cast(tf.size(labels), loss.dtype)
@@ -123,7 +184,7 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     model = build_model(n_books, n_pages, config.dim, config.classification)
     sampler = PairSampler(pairs, n_books, n_pages, config.negative_ratio, config.classification,
                           config.page_power, config.seed)
-    stepper = SparseAdagradStep(model, config.classification, config.learning_rate)
+    stepper = RowAdagradStep(model, config.classification, config.learning_rate)
     losses: list[float] = []
     examples, best, stale = 0, np.inf, 0
     started = time.perf_counter()

@@ -82,3 +82,11 @@ def test_real_model_answers_the_articles_questions(real):
     # books_about ranks by book . page: the books that really link the page come first.
     about = [b.title for b in real.books_about("j. r. r. tolkien", 10)]
     assert len(set(about) & tolkien) >= 5, about
+
+
+def test_books_about_puts_books_that_link_the_page_first(real):
+    page = "stephen jay gould"
+    pid = real.page_id(page)
+    linkers = {real.titles[b] for b in real._linkers[real._linker_starts[pid]:real._linker_starts[pid + 1]]}
+    answer = [n.title for n in real.books_about(page, len(linkers) + 5)]
+    assert len(linkers) >= 3 and set(answer[:len(linkers)]) == linkers
