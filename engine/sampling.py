@@ -20,7 +20,8 @@ class PairSampler:
     """
 
     def __init__(self, pairs: np.ndarray, n_books: int, n_pages: int, negative_ratio: int = 5,
-                 classification: bool = True, page_power: float = 0.0, seed: int = 0):
+                 classification: bool = True, page_power: float = 0.0, seed: int = 0,
+                 positive_power: float = 0.0):
         self.pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         if not len(self.pairs):
             raise ValueError("no (book, page) pairs to sample from")
@@ -37,6 +38,14 @@ class PairSampler:
         if page_power:
             weights = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64) ** page_power
             self.page_alias = _AliasTable(weights)
+        self.positive_odds = None
+        if positive_power:
+            # Positives drawn by idf(page) ** positive_power: a rare, telling page weighs more
+            # than a hub page (a country, "novel") that thousands of books link to.
+            df = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64)
+            idf = np.log(np.maximum(n_books / np.maximum(df, 1), 1.0 + 1e-3))
+            odds = idf[self.pairs[:, 1]] ** positive_power
+            self.positive_odds = odds / odds.sum()
 
     def is_true_pair(self, books: np.ndarray, pages: np.ndarray) -> np.ndarray:
         keys = books.astype(np.int64) * self.n_pages + pages
@@ -52,7 +61,9 @@ class PairSampler:
         return self.page_alias.draw(self.rng, n)
 
     def negatives(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        books = self.rng.integers(0, self.n_books, n)
+        # Sorted books: the trainer then reads and writes the book table in order. The pages are
+        # drawn independently of the books, so the pairs are as random as unsorted ones.
+        books = np.sort(self.rng.integers(0, self.n_books, n))
         pages = self._draw_pages(n)
         bad = np.flatnonzero(self.is_true_pair(books, pages))
         while len(bad):  # redraw and retest only the collisions; they are rare in a sparse graph
@@ -62,6 +73,7 @@ class PairSampler:
         return books, pages
     def batch(self, positives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(books, pages, labels) int32/int32/float32: these positives, then their negatives."""
+        positives = positives[np.argsort(positives[:, 0], kind="stable")]  # by book, as above
         n_neg = len(positives) * self.negative_ratio
         neg_books, neg_pages = self.negatives(n_neg)
         books = np.concatenate([positives[:, 0], neg_books]).astype(np.int32)
@@ -74,7 +86,8 @@ class PairSampler:
         """One pass over the positives in batches of exactly the same size (a compiled step is
         traced once): the last batch is topped up with the first positives of this epoch."""
         size = min(batch_positives, len(self.pairs))
-        order = self.rng.permutation(len(self.pairs))
+        order = (self.rng.permutation(len(self.pairs)) if self.positive_odds is None
+                 else self.rng.choice(len(self.pairs), len(self.pairs), p=self.positive_odds))
         n_batches = -(-len(order) // size)
         order = np.resize(order, n_batches * size)  # wraps around: tops up even a short epoch
         for start in range(0, len(order), size):

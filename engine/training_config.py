@@ -14,6 +14,9 @@ class TrainConfig:
     # Negative pages drawn by frequency ** page_power (0: uniform, the article's): 0.5 makes hub
     # pages (countries, "novel") real negatives, like IDF; chosen in EVALUATION.md.
     page_power: float = 0.5
+    # Positive pairs drawn by idf(page) ** positive_power (0: each pair once an epoch, the
+    # article's): rare, telling pages count more than hubs.
+    positive_power: float = 0.0
     patience: int = 2  # epochs without a relative loss improvement of min_delta
     min_delta: float = 1e-3
     seed: int = 0
