@@ -106,8 +106,11 @@ class TitleResolver:
         self.core: list[str] = []  # the same without a leading article
         self.main_ns: list[str] = []  # the main title of a subtitled book, without spaces
         self.by_key: dict[str, list[int]] = defaultdict(list)
+        # The whole title, disambiguator included: "Paranoia (novel)" typed in full is that book.
+        self.by_full: dict[str, list[int]] = defaultdict(list)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, title in enumerate(self.titles):
+            self.by_full[normalise(title)].append(i)
             note = ""
             if title.endswith((")", "]")):
                 match = TRAILING_PARENS.search(title)
@@ -192,6 +195,9 @@ class TitleResolver:
         if not isinstance(text, str) or not normalise(text[:_MAX_QUERY]):
             return Resolution("not_found")
         text = text[:_MAX_QUERY]
+        full = self.by_full.get(normalise(text), ())
+        if len(full) == 1:
+            return Resolution("found", full[0], self.titles[full[0]], 1.0)
         scored: dict[int, tuple[float, float]] = {}  # book -> (rank, confidence)
         all_readings = readings(text)
         for reading in all_readings:  # the common case: a title typed right, and nothing to weigh

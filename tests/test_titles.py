@@ -213,3 +213,12 @@ def test_resolve_and_complete_are_fast_on_the_real_catalog():
     sizes = Counter(len(resolver.complete(q[:5])) for q in queries[:100])
     assert (time.perf_counter() - started) / 100 < 0.01
     assert max(sizes) <= 25
+
+
+@requires_shared_data
+def test_every_exact_catalog_title_resolves_to_itself_unless_it_folds_onto_another():
+    resolver = real_resolver()
+    folded = Counter(normalise(t) for t in resolver.titles)
+    wrong = [t for t in resolver.titles
+             if folded[normalise(t)] == 1 and resolver.resolve(t).title != t]
+    assert wrong == []

@@ -106,3 +106,89 @@ def test_the_article_loop_trains_and_is_measured_the_same_way():
     run = train_article_loop(pairs, n_books, n_pages, epochs=2, n_positive=16,
                              on_epoch=lambda e, model: losses.append(pair_loss(model, *held)))
     assert len(losses) == 2 and run["examples"] > 0 and np.isfinite(run["losses"]).all()
+
+
+def _tape_reference(model, books, pages, labels, classification):
+    """The Keras model's summed loss and its gradients by GradientTape, the slow obvious way."""
+    import keras
+    import tensorflow as tf
+
+    loss_fn = (keras.losses.BinaryCrossentropy(reduction="sum") if classification
+               else keras.losses.MeanSquaredError(reduction="sum"))
+    with tf.GradientTape() as tape:
+        predictions = tf.reshape(model([books, pages], training=True), [-1, 1])
+        loss = loss_fn(labels.reshape(-1, 1), predictions)
+    grads = tape.gradient(loss, [v.value for v in model.trainable_variables])
+    return float(loss), grads
+
+
+def _batch_with_repeats(classification):
+    from engine.sampling import PairSampler
+
+    pairs, n_books, n_pages = cluster_graph()
+    books, pages, labels = PairSampler(pairs, n_books, n_pages, negative_ratio=3,
+                                       classification=classification, seed=2).evaluation_batch(30)
+    assert len(np.unique(books)) < len(books)  # rows repeat: their gradients must add up
+    return books, pages, labels, n_books, n_pages
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_hand_written_gradients_match_the_tape(classification):
+    import keras
+    import tensorflow as tf
+
+    from engine.training import build_model, pair_gradients
+
+    books, pages, labels, n_books, n_pages = _batch_with_repeats(classification)
+    keras.utils.set_random_seed(3)
+    model = build_model(n_books, n_pages, classification=classification)
+    head = None
+    if classification:
+        model.get_layer("head").set_weights([np.array([[2.5]]), np.array([-0.7])])
+        head = (tf.constant(2.5), tf.constant(-0.7))
+    expected_loss, grads = _tape_reference(model, books, pages, labels, classification)
+    book_rows = tf.gather(model.get_layer("book_embedding").embeddings.value, books)
+    page_rows = tf.gather(model.get_layer("page_embedding").embeddings.value, pages)
+    loss, alpha, beta_b, beta_p, squares_b, squares_p, head_grads = pair_gradients(
+        book_rows, page_rows, tf.constant(labels), tf.ones([50, 1]), head)
+    assert float(loss) == pytest.approx(expected_loss, rel=1e-5)
+    grad_b = alpha[:, None] * page_rows + beta_b[:, None] * book_rows
+    grad_p = alpha[:, None] * book_rows + beta_p[:, None] * page_rows
+    for ours, theirs, squares in ((grad_b, grads[0], squares_b), (grad_p, grads[1], squares_p)):
+        assert isinstance(theirs, tf.IndexedSlices)  # one gradient row per occurrence, in order
+        np.testing.assert_allclose(ours.numpy(), theirs.values.numpy(), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(squares.numpy(), np.mean(theirs.values.numpy() ** 2, axis=1),
+                                   rtol=1e-3, atol=1e-9)
+    if classification:
+        assert float(head_grads[0]) == pytest.approx(float(np.ravel(grads[2])[0]), rel=1e-4)
+        assert float(head_grads[1]) == pytest.approx(float(np.ravel(grads[3])[0]), rel=1e-4)
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_a_step_is_row_wise_adagrad_on_the_tape_gradients(classification):
+    import keras
+
+    from engine.training import RowAdagradStep, build_model
+
+    books, pages, labels, n_books, n_pages = _batch_with_repeats(classification)
+    keras.utils.set_random_seed(4)
+    model = build_model(n_books, n_pages, classification=classification)
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    _, grads = _tape_reference(model, books, pages, labels, classification)
+    lr = 0.2
+    expected = []
+    for value, grad in zip(before, grads, strict=True):
+        if hasattr(grad, "indices"):  # rows: accumulate each occurrence's mean square, then step
+            idx, rows = grad.indices.numpy(), grad.values.numpy()
+            acc = np.full(len(value), 0.1)
+            np.add.at(acc, idx, np.mean(rows ** 2, axis=1))
+            summed = np.zeros_like(value, dtype=np.float64)
+            np.add.at(summed, idx, rows)
+            expected.append(value - lr * summed / np.sqrt(acc)[:, None])
+        else:
+            grad = grad.numpy()
+            expected.append(value - lr * grad / np.sqrt(0.1 + grad * grad))
+    stepper = RowAdagradStep(model, classification, lr)
+    stepper.step(books, pages, labels)
+    for var, want in zip(model.trainable_variables, expected, strict=True):
+        np.testing.assert_allclose(var.numpy(), want, rtol=1e-4, atol=1e-6)
