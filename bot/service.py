@@ -120,9 +120,16 @@ class ShelfService:
                 if isinstance(store, Store):
                     await store.close()
                 raise result
-        return cls(rec, store, maps_dir, throttle)
+        service = cls(rec, store, maps_dir, throttle)
+        # The resolver's rarer indexes (typos, autocomplete) build in the background, so the
+        # first typo does not stall the event loop for half a second.
+        service._warming = asyncio.create_task(asyncio.to_thread(rec.resolver.warm))
+        return service
 
     async def close(self) -> None:
+        warming = getattr(self, "_warming", None)
+        if warming is not None:
+            await warming  # a thread cannot be cancelled; let it finish before the loop closes
         await self.store.close()
 
     # -- helpers --

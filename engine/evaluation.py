@@ -136,9 +136,11 @@ def link_prediction(split: LinkSplit, n_pages: int, page_scores: PageScores, ks=
         picks = np.concatenate([order[row_starts[r]:row_starts[r + 1]] for r in rows])
         local = np.searchsorted(rows, split.test_rows[picks])
         pages = split.test_pages[picks]
-        values = scores[local, pages]
-        greater = (scores[local] > values[:, None]).sum(1)
-        equal = (scores[local] == values[:, None]).sum(1)
+        per_link = scores[local]
+        values = per_link[np.arange(len(pages)), pages]
+        greater = (per_link > values[:, None]).sum(1)
+        equal = (per_link == values[:, None]).sum(1)
+        del per_link
         for k in ks:
             per_target[f"recall@{k}"].append(expected_hits(greater, equal, k))
         per_target["mrr"].append(expected_reciprocal_rank(greater, equal, harmonic))
@@ -189,7 +191,8 @@ def similarity_batches(similarity: SimilarityRows, books: np.ndarray,
     Rounded to 6 decimals so that mathematically equal scores tie exactly."""
     for lo in range(0, len(books), BATCH):
         batch = books[lo:lo + BATCH]
-        sims = np.round(np.asarray(similarity(batch), dtype=np.float64), 6)
+        sims = np.array(similarity(batch), dtype=np.float64)
+        np.round(sims, 6, out=sims)
         sims[:, ~candidates] = -np.inf
         sims[np.arange(len(batch)), batch] = -np.inf
         yield batch, sims
@@ -205,15 +208,22 @@ def same_author_precision(similarity: SimilarityRows, authors: np.ndarray, candi
     books = books[counts[authors[books]] >= min_books]
     if books_limit and books_limit < len(books):
         books = np.sort(np.random.default_rng(seed).choice(books, books_limit, replace=False))
+    members = groups_of(authors, candidates, min_books)
+    colleagues = {int(authors[g[0]]): g for g in members}
     shares = []
     k = min(k, len(candidates) - 1)
     for batch, sims in similarity_batches(similarity, books, candidates):
-        kth = -np.partition(-sims, k - 1, axis=1)[:, k - 1]
-        same = authors[None, :] == authors[batch][:, None]
-        above = sims > kth[:, None]
-        at = sims == kth[:, None]
-        n_above = above.sum(1)
-        hits = (above & same).sum(1) + (k - n_above) * (at & same).sum(1) / np.maximum(at.sum(1), 1)
+        n = sims.shape[1]
+        kth = np.partition(sims, n - k, axis=1)[:, n - k]
+        n_above = (sims > kth[:, None]).sum(1)
+        n_at = (sims == kth[:, None]).sum(1)
+        hits = np.empty(len(batch))
+        for i, book in enumerate(batch):  # only the author's own books can be hits
+            mates = colleagues[int(authors[book])]
+            mine = sims[i, mates[mates != book]]
+            mine = mine[np.isfinite(mine)]
+            hits[i] = ((mine > kth[i]).sum()
+                       + (k - n_above[i]) * (mine == kth[i]).sum() / max(n_at[i], 1))
         shares.append(hits / k)
     return float(np.concatenate(shares).mean()) if shares else float("nan")
 
@@ -225,11 +235,12 @@ class NeighbourTable:
 
     def __init__(self, similarity: SimilarityRows, books: np.ndarray, candidates: np.ndarray,
                  k: int, seed: int = SPLIT_SEED):
-        rng = np.random.default_rng(seed)
+        # One random order of all books breaks ties (below the 1e-6 rounding of the scores).
+        jitter = np.random.default_rng(seed).uniform(0, 1e-7, len(candidates))
         self.rows: dict[int, list[tuple[int, float]]] = {}
         k = min(k, len(candidates) - 1)
         for batch, sims in similarity_batches(similarity, np.unique(books), candidates):
-            jittered = sims + rng.uniform(0, 1e-7, sims.shape)
+            jittered = sims + jitter
             top = np.argpartition(-jittered, k - 1, axis=1)[:, :k]
             for book, idx, row, jrow in zip(batch, top, sims, jittered, strict=True):
                 idx = idx[np.argsort(-jrow[idx])]

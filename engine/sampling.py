@@ -36,8 +36,8 @@ class PairSampler:
         self.filter = _KeyFilter(self.true_keys)
         self.page_alias = None
         if page_power:
-            weights = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64) ** page_power
-            self.page_alias = _AliasTable(weights)
+            counts = np.bincount(self.pairs[:, 1], minlength=n_pages).astype(np.float64)
+            self.page_alias = _AliasTable(counts ** page_power)
         self.positive_odds = None
         if positive_power:
             # Positives drawn by idf(page) ** positive_power: a rare, telling page weighs more
@@ -71,6 +71,7 @@ class PairSampler:
             pages[bad] = self._draw_pages(len(bad))
             bad = bad[self.is_true_pair(books[bad], pages[bad])]
         return books, pages
+
     def batch(self, positives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(books, pages, labels) int32/int32/float32: these positives, then their negatives."""
         positives = positives[np.argsort(positives[:, 0], kind="stable")]  # by book, as above

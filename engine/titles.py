@@ -190,6 +190,11 @@ class TitleResolver:
     def prefix_sorted(self) -> list[tuple[str, int]]:
         return sorted((c, i) for i, c in enumerate(self.core))
 
+    def warm(self) -> None:
+        """Build the lazy indexes now (about 0.5 s), so no user's query pays for them later."""
+        for name in ("vocab", "by_author", "ends", "prefix_sorted"):
+            getattr(self, name)
+
     # -- resolving --
     def resolve(self, text: str, limit: int = 5) -> Resolution:
         if not isinstance(text, str) or not normalise(text[:_MAX_QUERY]):

@@ -1,10 +1,11 @@
 """Training the article's model: book and page embeddings, a normalised dot product, and a head
 that tells real (book, page) pairs from random ones.
 
-The Keras model is the article's. The loop is ours: numpy batches from `PairSampler`, drawn in a
-background thread while the previous step runs; one XLA-compiled step traced once (every batch
-has the same shape); sparse Adagrad updates that touch only the embedding rows in the batch
-(a dense optimizer would rewrite all ~4 M parameters every step).
+The Keras model is the article's and owns the variables. The loop is ours: numpy batches from
+`PairSampler`, drawn in a background thread while the previous step runs; one XLA-compiled step
+traced once (every batch has the same shape) with the model's gradients written out by hand
+(`pair_gradients`, checked against GradientTape in the tests); row-wise Adagrad updates that touch
+only the embedding rows in the batch (a dense optimizer would rewrite all ~4 M parameters a step).
 """
 
 from __future__ import annotations
@@ -56,25 +57,26 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-EPSILON = 1e-7  # keras.backend.epsilon(): the clip of BinaryCrossentropy and the floor of Dot's norm
+EPSILON = 1e-7  # keras.backend.epsilon(): BinaryCrossentropy's clip, the floor of Dot's norm
 
 
-def pair_gradients(books_rows, pages_rows, labels, ones, head=None):
+def pair_gradients(book_rows, page_rows, labels, ones, head=None):
     """Loss and gradients of the article's model for a batch, derived by hand (what the tape
     gives through Embedding → Dot(normalize=True) → Dense(sigmoid) → summed BCE, or → summed MSE
     without a head), in few passes over the (n, dim) rows.
 
     With b̂ = b / |b| and cos = b̂·p̂, d cos / d b = (p̂ − cos b̂) / |b|, so each row's gradient is
-    a mix of the two gathered rows: grad_b = alpha * p + beta_b * b, grad_p = alpha * b + beta_p * p.
-    `ones` is a (dim, 1) tensor of ones. Returns (loss, alpha, beta_b, beta_p, squares_b, squares_p, head_grads): squares_* are the
-    mean squared gradients of each row (from the row dot products, without materialising the
-    gradients); head_grads is (d kernel, d bias) or None.
+    a mix of the two gathered rows: grad_b = alpha * p + beta_b * b, grad_p = alpha * b + beta_p * p
+    (per-example coefficients). `ones` is a (dim, 1) tensor of ones. Returns (loss, alpha, beta_b,
+    beta_p, squares_b, squares_p, head_grads): squares_* are the mean squared gradients of each
+    row (from the row dot products, without materialising the gradients); head_grads is
+    (d kernel, d bias), or None without a head.
     """
     # The three row dot products as one matrix-vector product: XLA's CPU row reductions are
     # several times slower. `ones` is an argument, not a constant, or XLA would fold the product
     # back into a reduction.
-    products = tf.concat([books_rows * books_rows, pages_rows * pages_rows,
-                          books_rows * pages_rows], axis=0)
+    products = tf.concat([book_rows * book_rows, page_rows * page_rows,
+                          book_rows * page_rows], axis=0)
     bb, pp, bp = tf.unstack(tf.reshape(tf.matmul(products, ones), [3, -1]))
     # Dot(normalize=True) scales by min(rsqrt(|x|²), 1/epsilon); past that floor the scale is
     # a constant and contributes no gradient.
@@ -99,7 +101,7 @@ def pair_gradients(books_rows, pages_rows, labels, ones, head=None):
     alpha = d_cosine * inv_b * inv_p
     beta_b = -d_cosine * cosine * inv_b * inv_b * tf.cast(rb <= 1 / EPSILON, bb.dtype)
     beta_p = -d_cosine * cosine * inv_p * inv_p * tf.cast(rp <= 1 / EPSILON, pp.dtype)
-    dim = tf.cast(books_rows.shape[-1], bb.dtype)
+    dim = tf.cast(book_rows.shape[-1], bb.dtype)
     # |alpha p + beta b|² / dim, expanded; max(0) only guards rounding.
     squares_b = tf.maximum(alpha * alpha * pp + 2 * alpha * beta_b * bp + beta_b * beta_b * bb,
                            0.0) / dim

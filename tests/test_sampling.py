@@ -114,3 +114,24 @@ def test_prefetched_stops_its_thread_when_abandoned():
     next(stream)
     stream.close()
     assert threading.active_count() == before
+
+
+def test_alias_table_draws_pages_in_proportion_to_their_weights():
+    from engine.sampling import _AliasTable
+
+    weights = np.array([0.0, 1.0, 4.0, 0.5, 10.0, 2.5])  # a zero weight is never drawn
+    drawn = _AliasTable(weights).draw(np.random.default_rng(0), 400_000)
+    share = np.bincount(drawn, minlength=len(weights)) / len(drawn)
+    np.testing.assert_allclose(share, weights / weights.sum(), atol=0.003)
+    assert share[0] == 0.0
+
+
+def test_key_filter_never_misses_a_true_pair_in_a_large_graph():
+    rng = np.random.default_rng(5)
+    n_books, n_pages = 3000, 2000
+    keys = np.unique(rng.integers(0, n_books * n_pages, 60_000))
+    pairs = np.stack([keys // n_pages, keys % n_pages], axis=1)
+    sampler = PairSampler(pairs, n_books, n_pages, seed=0)
+    assert sampler.is_true_pair(pairs[:, 0], pairs[:, 1]).all()
+    books, pages = sampler.negatives(100_000)
+    assert not np.isin(books * n_pages + pages, keys).any()
