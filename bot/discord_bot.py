@@ -103,7 +103,7 @@ def run_discord(cfg) -> int:
     except discord.LoginFailure:
         print("wikishelf: Discord rejected the DISCORD_TOKEN (check it in .env)", file=sys.stderr)
         return 2
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         reason = type(exc).__name__
         print(f"wikishelf: cannot reach Discord ({reason}); check the network and try again",
               file=sys.stderr)

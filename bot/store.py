@@ -16,9 +16,9 @@ import asyncio
 import datetime as dt
 import re
 import sqlite3
-from dataclasses import dataclass
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite

@@ -18,6 +18,9 @@ from scipy import sparse
 
 KNN_NEIGHBOURS = 50
 KNN_ALPHA = 1.0
+# Each method scores pages through its own best (neighbours, alpha), chosen by one grid over
+# k in {50, 100, 200} x alpha in {1, 2, 4, 6, 8, 12} on the held-out split (EVALUATION.md):
+# flat cosines (the embedding's) want a sharp alpha, TF-IDF's spread-out cosines a milder one.
 
 
 def link_matrix(pairs: np.ndarray, n_books: int, n_pages: int) -> sparse.csr_matrix:
@@ -90,6 +93,7 @@ class TfidfKnn:
     """Cosine between TF-IDF rows of the book x page matrix: hub pages (countries, languages)
     weigh little, rare shared pages a lot."""
     name = "tfidf_knn"
+    knn = (100, 4.0)
 
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
         links = link_matrix(pairs, n_books, n_pages)
@@ -106,6 +110,7 @@ class ImplicitFactors:
 
     def __init__(self, kind: str, factors: int = 50, iterations: int | None = None):
         self.kind, self.factors = kind, factors
+        self.knn = (KNN_NEIGHBOURS, KNN_ALPHA)
         self.iterations = iterations or (15 if kind == "als" else 100)
         self.name = kind
 
@@ -141,6 +146,7 @@ class ImplicitFactors:
 class Embedding:
     """The project's model: engine.training.train with the shipped TrainConfig."""
     name = "wikishelf"
+    knn = (100, 12.0)
 
     def __init__(self, config):
         self.config = config

@@ -21,12 +21,13 @@ class PairSampler:
 
     def __init__(self, pairs: np.ndarray, n_books: int, n_pages: int, negative_ratio: int = 5,
                  classification: bool = True, page_power: float = 0.0, seed: int = 0,
-                 positive_power: float = 0.0):
+                 positive_power: float = 0.0, same_book_negatives: bool = False):
         self.pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
         if not len(self.pairs):
             raise ValueError("no (book, page) pairs to sample from")
         self.n_books, self.n_pages = n_books, n_pages
         self.negative_ratio = negative_ratio
+        self.same_book_negatives = same_book_negatives
         self.negative_label = 0.0 if classification else -1.0
         self.rng = np.random.default_rng(seed)
         # Sorted pair keys: the exact membership test is one searchsorted.
@@ -72,11 +73,30 @@ class PairSampler:
             bad = bad[self.is_true_pair(books[bad], pages[bad])]
         return books, pages
 
+    def negatives_for(self, books: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Negatives that keep the positive's book and draw only the page (word2vec's way): each
+        book learns which pages it does not link to, in proportion to how often it is seen."""
+        books = books.astype(np.int64)
+        pages = self._draw_pages(len(books))
+        bad = np.flatnonzero(self.is_true_pair(books, pages))
+        for _ in range(100):  # a book linking to most likely pages would otherwise loop long
+            if not len(bad):
+                break
+            pages[bad] = self._draw_pages(len(bad))
+            bad = bad[self.is_true_pair(books[bad], pages[bad])]
+        if len(bad):  # give up on that book for these few draws: any true negative will do
+            books[bad], pages[bad] = self.negatives(len(bad))
+        return books, pages
+
     def batch(self, positives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(books, pages, labels) int32/int32/float32: these positives, then their negatives."""
         positives = positives[np.argsort(positives[:, 0], kind="stable")]  # by book, as above
         n_neg = len(positives) * self.negative_ratio
-        neg_books, neg_pages = self.negatives(n_neg)
+        if self.same_book_negatives:
+            neg_books, neg_pages = self.negatives_for(np.repeat(positives[:, 0],
+                                                                self.negative_ratio))
+        else:
+            neg_books, neg_pages = self.negatives(n_neg)
         books = np.concatenate([positives[:, 0], neg_books]).astype(np.int32)
         pages = np.concatenate([positives[:, 1], neg_pages]).astype(np.int32)
         labels = np.concatenate([np.ones(len(positives), np.float32),

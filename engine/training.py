@@ -185,7 +185,8 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     keras.utils.set_random_seed(config.seed)
     model = build_model(n_books, n_pages, config.dim, config.classification)
     sampler = PairSampler(pairs, n_books, n_pages, config.negative_ratio, config.classification,
-                          config.page_power, config.seed, config.positive_power)
+                          config.page_power, config.seed, config.positive_power,
+                          config.same_book_negatives)
     stepper = RowAdagradStep(model, config.classification, config.learning_rate)
     losses: list[float] = []
     examples, best, stale = 0, np.inf, 0

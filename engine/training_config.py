@@ -17,6 +17,8 @@ class TrainConfig:
     # Positive pairs drawn by idf(page) ** positive_power (0: each pair once an epoch, the
     # article's): rare, telling pages count more than hubs.
     positive_power: float = 0.0
+    # Negatives keep the positive's book and draw only the page (word2vec); False: both random.
+    same_book_negatives: bool = False
     patience: int = 2  # epochs without a relative loss improvement of min_delta
     min_delta: float = 1e-3
     seed: int = 0

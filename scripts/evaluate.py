@@ -16,6 +16,7 @@ manifest (the one build_model.py ships), once per seed.
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import json
 import sys
 import time
@@ -145,7 +146,8 @@ def evaluate_method(method, seed, catalog, split, authorless, authors, cases, pl
     out: dict[str, dict[str, float]] = {}
     started = time.perf_counter()
     fitted = method.fit(split.train_pairs, catalog.n_books, catalog.n_pages, seed)
-    variants = {method.name: fitted.knn_page_scores}
+    k, alpha = method.knn
+    variants = {method.name: functools.partial(fitted.knn_page_scores, k=k, alpha=alpha)}
     if fitted.has_native:
         native_name = method.name if method.name == "popularity" else method.name + "_native"
         variants = {native_name: fitted.page_scores,
@@ -260,7 +262,9 @@ def render(report: dict, notes: str) -> str:
         f"({report['splits']['loo_groups']:,} author and series groups).",
         "",
         "Figures are means over seeds, ± the spread (max − min). `_native` scores a page by "
-        "book · page; the other rows score it by the book's 50 nearest books (item-kNN). "
+        "book · page; the other rows score it by the summed similarity ** alpha of the book's "
+        "k nearest books (item-kNN; k, alpha per method: "
+        + ", ".join(f"{n} {k}, {a:g}" for n, (k, a) in report["knn"].items()) + "). "
         "All metrics are tie-aware (random tie-breaking in expectation).",
         "",
         "| method | " + " | ".join(metrics) + " |",
@@ -375,6 +379,7 @@ def main(argv=None) -> int:
                    "author_links_removed": int(len(catalog.pairs) - len(authorless)),
                    "loo_cases": len(cases), "loo_groups": len(groups)},
         "train_seconds": train_seconds,
+        "knn": {m.name: list(m.knn) for m in chosen if hasattr(m, "knn")},
         "article": article_tables(args.model),
     }
     report["seconds"] = round(time.perf_counter() - started, 1)

@@ -10,6 +10,9 @@ import pytest
 from engine import settings
 from tests.fixtures import write_data_dir
 
+# The bot's fixtures (`rec`, `service`) for every test module that asks for them.
+pytest_plugins = ["tests.bot_fixtures"]
+
 SHARED_MISSING = not (settings.SHARED_WIKIPEDIA_DIR / "book_info.tsv").is_file()
 SHARED_REASON = f"needs the shared data set in {settings.SHARED_WIKIPEDIA_DIR} (present in CI)"
 requires_shared_data = pytest.mark.skipif(SHARED_MISSING, reason=SHARED_REASON)
@@ -45,3 +48,19 @@ def shared_model_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("shared-model") / "model"
     build_model_dir(data, out, progress=False, log=lambda *a: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_model_dir):
+    """A Recommender on the tiny fixture model."""
+    from engine.recommender import Recommender
+
+    return Recommender.load(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def real(shared_model_dir):
+    """A Recommender on the real shared model."""
+    from engine.recommender import Recommender
+
+    return Recommender.load(shared_model_dir)

@@ -97,7 +97,8 @@ async def test_a_prefix_write_survives_a_reply_lost_to_a_disconnect(bot, monkeyp
     async def connection_lost(*args, **kwargs):
         raise aiohttp.ClientConnectionError("connection reset by peer")
     monkeypatch.setattr(bot.http, "send_message", connection_lost)
-    with pytest.raises(Exception):
+    # dpytest surfaces the send failure through its own wrappers, so the type varies.
+    with pytest.raises(Exception):  # noqa: B017
         await dpytest.message("!read The Hobbit 5", member=member(1))
     assert stored(bot.service.store.path, f"discord:{member(1).id}") == [("The Hobbit", 5)]
 

@@ -7,9 +7,6 @@ import pytest
 
 from bot import answers as a
 from bot.goodreads import ExportFormatError, decode, parse_export
-from tests import bot_fixtures
-
-rec, service = bot_fixtures.rec, bot_fixtures.service  # shared fixtures
 
 # The header of goodreads_library_export.csv, exactly as Goodreads writes it.
 HEADER = ["Book Id", "Title", "Author", "Author l-f", "Additional Authors", "ISBN", "ISBN13",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import subprocess
@@ -24,7 +23,6 @@ from bot import console
 from bot.render_text import render as render_text
 from tests import hostile_inputs
 from tests.hostile_inputs import TEXTS, goodreads_files
-from tests.bot_fixtures import service  # noqa: F401
 from tests.test_discord_bot import RecordingAdapter, bot, interaction, member, rec  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent

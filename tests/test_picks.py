@@ -15,21 +15,10 @@ from engine.picks import (
     recommend_from_history,
     series_key,
 )
-from engine.recommender import Recommender
 from tests.conftest import requires_shared_data
 
 DAY = dt.timedelta(days=1)
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_model_dir):
-    return Recommender.load(tiny_model_dir)
-
-
-@pytest.fixture(scope="module")
-def real(shared_model_dir):
-    return Recommender.load(shared_model_dir)
 
 
 # Per model: three far-apart interests (one book each, plus a second book of the first).

@@ -10,7 +10,6 @@ from bot import console
 from bot.goodreads import parse_export
 from bot.render_text import render as render_text
 from bot.store import personal_tables
-from tests.bot_fixtures import rec, service  # noqa: F401
 
 ALICE, BOB = "console:alice", "console:bob"
 ALICE_BOOKS = ["The Hobbit 5", "The Silmarillion 4", "The Two Towers 2", "War and Peace"]

@@ -3,22 +3,12 @@
 import numpy as np
 import pytest
 
-from engine.recommender import Recommender, UnknownPage, UnknownTitle
+from engine.recommender import UnknownPage, UnknownTitle
 from engine.titles import Resolution
 from tests.conftest import requires_shared_data
 from tests.fixtures import CLUSTERS
 
 TOLKIEN = set(CLUSTERS["tolkien"]["books"])
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_model_dir):
-    return Recommender.load(tiny_model_dir)
-
-
-@pytest.fixture(scope="module")
-def real(shared_model_dir):
-    return Recommender.load(shared_model_dir)
 
 
 def test_similar_excludes_the_book_and_ranks_its_cluster_first(tiny):
@@ -87,6 +77,7 @@ def test_real_model_answers_the_articles_questions(real):
 def test_books_about_puts_books_that_link_the_page_first(real):
     page = "stephen jay gould"
     pid = real.page_id(page)
-    linkers = {real.titles[b] for b in real._linkers[real._linker_starts[pid]:real._linker_starts[pid + 1]]}
+    start, end = real._linker_starts[pid], real._linker_starts[pid + 1]
+    linkers = {real.titles[b] for b in real._linkers[start:end]}
     answer = [n.title for n in real.books_about(page, len(linkers) + 5)]
     assert len(linkers) >= 3 and set(answer[:len(linkers)]) == linkers

@@ -4,9 +4,6 @@ import pytest
 
 from bot import answers as a
 from bot.service import split_explicit_rating
-from tests import bot_fixtures
-
-rec, service = bot_fixtures.rec, bot_fixtures.service  # shared fixtures
 
 TOLKIEN = {"The Hobbit", "The Fellowship of the Ring", "The Two Towers", "The Return of the King",
            "The Silmarillion", "Unfinished Tales", "The Children of Húrin", "Beren and Lúthien"}

@@ -166,7 +166,8 @@ SCALE_PROBE = textwrap.dedent("""
         for q in qs:
             s = time.perf_counter(); fn(int(q)); t.append(time.perf_counter() - s)
         t = np.asarray(t) * 1e3
-        return {"p50_ms": round(float(np.percentile(t, 50)), 3), "p99_ms": round(float(np.percentile(t, 99)), 3)}
+        return {"p50_ms": round(float(np.percentile(t, 50)), 3),
+                "p99_ms": round(float(np.percentile(t, 99)), 3)}
     print(json.dumps({"items": n, "n_trees": trees, "search_k": search_k,
         "build_s": round(build_s, 1), "index_file_mb": round(os.path.getsize(path) / 2**20, 1),
         "peak_rss_build_mb": round(peak_build), "annoy_by_item": lat(lambda q: index.annoy_by_item(q, 10)),
