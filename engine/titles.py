@@ -110,13 +110,13 @@ class TitleResolver:
         self.by_full: dict[str, list[int]] = defaultdict(list)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, title in enumerate(self.titles):
-            self.by_full[normalise(title)].append(i)
             note = ""
             if title.endswith((")", "]")):
                 match = TRAILING_PARENS.search(title)
                 if match and match.start():
                     title, note = title[:match.start()], match.group(1)
             key = normalise(title) or normalise(self.titles[i])
+            self.by_full[normalise(self.titles[i]) if note else key].append(i)
             core = strip_article(key)
             main = ""
             if ":" in title or " - " in title or "–" in title or "—" in title:

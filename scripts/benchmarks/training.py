@@ -60,8 +60,8 @@ def compare(pairs: np.ndarray, n_books: int, n_pages: int, article_epochs: int, 
 
     # The article's task (uniform negative pages, 5 per positive), so that both trainers chase
     # the same loss on the same held batch: this compares trainers, not recipes.
-    config = replace(TrainConfig(), negative_ratio=5, page_power=0.0,
-                     epochs=MAX_OURS_EPOCHS, patience=MAX_OURS_EPOCHS)
+    config = replace(TrainConfig(), negative_ratio=5, page_power=0.0, positive_power=0.0,
+                     same_book_negatives=False, epochs=MAX_OURS_EPOCHS, patience=MAX_OURS_EPOCHS)
     held = PairSampler(pairs, n_books, n_pages, 5, True, 0.0, EVAL_SEED).evaluation_batch(EVAL_POSITIVES)
 
     def evaluate(model):
