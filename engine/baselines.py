@@ -6,7 +6,8 @@ interface: fit on (book, page) pairs, then score pages for books and books again
     fitted.book_similarity(books)  similarity rows over all books (drives neighbours and picks)
 
 Any fitted method can also score pages through its book neighbours (`knn_page_scores`):
-a page scores the summed similarity of the k nearest books that link to it.
+a page scores the summed similarity ** alpha of the k nearest books that link to it, with
+each method's own (k, alpha) (`knn`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scipy import sparse
 KNN_NEIGHBOURS = 50
 KNN_ALPHA = 1.0
 # Each method scores pages through its own best (neighbours, alpha), chosen by one grid over
-# k in {50, 100, 200} x alpha in {1, 2, 4, 6, 8, 12} on the held-out split (EVALUATION.md):
+# k in {50, 100, 200} x alpha in {1, 2, ..., 16} on the held-out split (EVALUATION.md):
 # flat cosines (the embedding's) want a sharp alpha, TF-IDF's spread-out cosines a milder one.
 
 
@@ -93,7 +94,7 @@ class TfidfKnn:
     """Cosine between TF-IDF rows of the book x page matrix: hub pages (countries, languages)
     weigh little, rare shared pages a lot."""
     name = "tfidf_knn"
-    knn = (100, 4.0)
+    knn = (200, 4.0)
 
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
         links = link_matrix(pairs, n_books, n_pages)

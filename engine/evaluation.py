@@ -235,12 +235,13 @@ class NeighbourTable:
 
     def __init__(self, similarity: SimilarityRows, books: np.ndarray, candidates: np.ndarray,
                  k: int, seed: int = SPLIT_SEED):
-        # One random order of all books breaks ties (below the 1e-6 rounding of the scores).
-        jitter = np.random.default_rng(seed).uniform(0, 1e-7, len(candidates))
+        # A fresh random order per row breaks ties (below the 1e-6 rounding of the scores); one
+        # order shared by all rows would favour the same books everywhere (TF-IDF ties a lot).
+        rng = np.random.default_rng(seed)
         self.rows: dict[int, list[tuple[int, float]]] = {}
         k = min(k, len(candidates) - 1)
         for batch, sims in similarity_batches(similarity, np.unique(books), candidates):
-            jittered = sims + jitter
+            jittered = sims + rng.uniform(0, 1e-7, sims.shape)
             top = np.argpartition(-jittered, k - 1, axis=1)[:, :k]
             for book, idx, row, jrow in zip(batch, top, sims, jittered, strict=True):
                 idx = idx[np.argsort(-jrow[idx])]

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from engine import evaluation as ev  # noqa: E402
+from engine.baselines import KNN_ALPHA, KNN_NEIGHBOURS  # noqa: E402
 from engine import settings  # noqa: E402
 from engine.errors import WikishelfError  # noqa: E402
 
@@ -146,7 +147,7 @@ def evaluate_method(method, seed, catalog, split, authorless, authors, cases, pl
     out: dict[str, dict[str, float]] = {}
     started = time.perf_counter()
     fitted = method.fit(split.train_pairs, catalog.n_books, catalog.n_pages, seed)
-    k, alpha = method.knn
+    k, alpha = getattr(method, "knn", (KNN_NEIGHBOURS, KNN_ALPHA))
     variants = {method.name: functools.partial(fitted.knn_page_scores, k=k, alpha=alpha)}
     if fitted.has_native:
         native_name = method.name if method.name == "popularity" else method.name + "_native"

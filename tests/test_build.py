@@ -22,7 +22,7 @@ def test_tiny_build_writes_a_complete_model_directory(tiny_model_dir):
     assert training["epochs_run"] == len(training["losses"]) and training["final_loss"] > 0
     for name, n in (("book_vectors.npy", catalog.n_books), ("page_vectors.npy", catalog.n_pages)):
         vectors = np.load(tiny_model_dir / name)
-        assert vectors.shape == (n, 50) and vectors.dtype == np.float32
+        assert vectors.shape == (n, training["dim"]) and vectors.dtype == np.float32
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert not list(tiny_model_dir.parent.glob("*.building"))
 

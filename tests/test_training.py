@@ -27,7 +27,7 @@ def test_both_heads_learn_the_groups(classification):
     result = train(pairs, n_books, n_pages, quick(classification=classification), progress=False)
     assert result.losses[-1] < 0.6 * result.losses[0]
     for vectors, n in ((result.book_vectors, n_books), (result.page_vectors, n_pages)):
-        assert vectors.shape == (n, 50) and vectors.dtype == np.float32
+        assert vectors.shape == (n, TrainConfig().dim) and vectors.dtype == np.float32
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     sims = result.book_vectors @ result.book_vectors.T
     same = sims[:12, :12][~np.eye(12, dtype=bool)].mean()
