@@ -29,7 +29,8 @@ def test_export_parses_with_matching_row_counts(tiny_model_dir, tmp_path):
         vectors = np.loadtxt(config_path.parent / entry["tensorPath"], delimiter="\t", ndmin=2)
         metadata = read_tsv(config_path.parent / entry["metadataPath"])
         header, body = metadata[0], metadata[1:]
-        assert entry["tensorShape"] == [rows_expected, 50] == list(vectors.shape)
+        dim = int(np.load(tiny_model_dir / "book_vectors.npy", mmap_mode="r").shape[1])
+        assert entry["tensorShape"] == [rows_expected, dim] == list(vectors.shape)
         assert len(body) == rows_expected
         assert all(len(row) == len(header) for row in body)
     books = read_tsv(config_path.parent / "books_metadata.tsv")
