@@ -10,7 +10,7 @@ from functools import singledispatch
 import discord
 
 from bot import answers as a
-from bot.render_text import byline, stars
+from bot.render_text import books, byline, stars
 from bot.render_text import render as render_text
 
 MESSAGE_LIMIT = 2000
@@ -126,7 +126,7 @@ def _(answer: a.Picks, prefix: str = "!") -> Reply:
         because = ", ".join(pick.because)
         lines.append(book_row(i, pick.book)
                      + (f"\n  because you read {safe(because, 300)}" if because else ""))
-    return paged("Picks for you", lines, f"from {answer.history_size} books on your shelf")
+    return paged("Picks for you", lines, f"from {books(answer.history_size)} on your shelf")
 
 
 @render.register

@@ -9,6 +9,10 @@ from bot import answers as a
 STAR = "★"
 
 
+def books(n: int) -> str:
+    return f"{n} book" if n == 1 else f"{n:,} books"
+
+
 def stars(rating: int | None) -> str:
     return STAR * rating if rating else "no rating"
 
@@ -107,7 +111,7 @@ def _(answer: a.Shelf, prefix: str = "!") -> str:
 
 @render.register
 def _(answer: a.Picks, prefix: str = "!") -> str:
-    lines = [f"Picks for you (from {answer.history_size} books on your shelf):"]
+    lines = [f"Picks for you (from {books(answer.history_size)} on your shelf):"]
     for i, pick in enumerate(answer.items, 1):
         lines.append(f"{i:>2}. {book_line(pick.book)}")
         if pick.because:
@@ -139,7 +143,7 @@ def _(answer: a.Export, prefix: str = "!") -> str:
 def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
     if not answer.count:
         return "Nothing is stored for you."
-    return (f"This deletes all {answer.count} books on your shelf and cannot be undone. "
+    return (f"This deletes all {books(answer.count)} on your shelf and cannot be undone. "
             f"To go ahead, send: {prefix}forget confirm")
 
 
