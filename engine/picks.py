@@ -54,7 +54,7 @@ UNRATED_WEIGHT = 0.6  # read and kept on the shelf: a mild yes
 HALF_LIFE_DAYS = 365
 OLDEST_WEIGHT = 0.25  # a read from long ago still counts this much
 NEIGHBOURS_PER_READ = 50
-MAX_READS = 30  # the heaviest reads (rating x recency) vote; all reads are still never picked
+MAX_READS = 20  # the heaviest reads (rating x recency) vote; all reads are still never picked
 SUPPORT = 0.3  # at most this much extra for books that several reads agree on
 # Two reads are one interest when one is among the other's nearest INTEREST_RADIUS books (the
 # 50 nearest, or the nearest 5% of a small catalog), or they share 30% of those neighbours.
