@@ -7,6 +7,7 @@ indices, so a seed reproduces a model exactly.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -148,11 +149,8 @@ def catalog_from_data_dir(data_dir: Path, min_link_count: int = DEFAULT_MIN_LINK
             from engine.errors import FETCH_COMMAND, DataError
             raise DataError(f"no book data in {data_dir}; run `{FETCH_COMMAND}` first")
         # The article file first: its infobox keeps original case, so its display fields win.
-        records = _chain(read_article_ndjson(partial, stats) if partial.is_file() else (),
-                         read_book_info(info, stats))
+        records = itertools.chain(
+            read_article_ndjson(partial, stats) if partial.is_file() else (),
+            read_book_info(info, stats))
     return build_catalog(records, min_link_count, stats)
 
-
-def _chain(*iterables):
-    for it in iterables:
-        yield from it

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from engine import evaluation as ev  # noqa: E402
-from engine.baselines import KNN_ALPHA, KNN_NEIGHBOURS  # noqa: E402
 from engine import settings  # noqa: E402
+from engine.baselines import KNN_ALPHA, KNN_NEIGHBOURS  # noqa: E402
 from engine.errors import WikishelfError  # noqa: E402
 
 NOTES_HEADING = "## What we changed and what each change bought"
