@@ -22,9 +22,9 @@ from bot import goodreads
 from bot.store import Read, Store, now_utc
 from bot.throttle import Throttle
 from engine.errors import WikishelfError
-from engine.picks import HistoryItem
+from engine.serve.picks import HistoryItem
+from engine.serve.titles import Resolution, normalise
 from engine.text import wikipedia_url
-from engine.titles import Resolution, normalise
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class ShelfService:
     async def open(cls, model_dir: Path, db_path: Path, maps_dir: Path | None = None,
                    throttle: Throttle | None = None) -> ShelfService:
         """Load the model (in a thread: it reads ~60 MB) and open the database, together."""
-        from engine.recommender import Recommender
+        from engine.serve.recommender import Recommender
 
         rec, store = await asyncio.gather(asyncio.to_thread(Recommender.load, model_dir),
                                           Store.open(db_path), return_exceptions=True)
@@ -240,7 +240,7 @@ class ShelfService:
         if problem := self._check_text(text, "title"):
             return problem
         try:
-            from engine.maps import draw_neighbourhood
+            from engine.pictures.neighbourhood import draw_neighbourhood
         except ImportError:
             return a.Problem("Maps are not available in this installation.")
         if self.maps_dir is None:

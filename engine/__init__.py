@@ -1,6 +1,6 @@
 """wikishelf engine: data sources, catalog, training, Annoy indexes and the recommender facade.
 
-Nothing here imports Discord or asyncio; only `engine.training` imports TensorFlow.
+Nothing here imports Discord or asyncio; only `engine.build.training` imports TensorFlow.
 """
 
 from engine.errors import ModelDirError, WikishelfError
@@ -11,7 +11,7 @@ __all__ = ["ModelDirError", "WikishelfError", "Recommender"]
 def __getattr__(name):
     # Lazy so that `import engine` stays cheap for scripts that only need the catalog.
     if name == "Recommender":
-        from engine.recommender import Recommender
+        from engine.serve.recommender import Recommender
 
         return Recommender
     raise AttributeError(name)

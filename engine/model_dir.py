@@ -1,33 +1,219 @@
-"""The model directory: the contract between build time and serve time.
+"""The model directory: the contract between build time and serve time, written and read here
+and nowhere else.
 
-    manifest.json        format version, counts, parameters, data fingerprint, timings, metrics
-    books.json pages.json pairs.npy    the catalog
-    book_vectors.npy page_vectors.npy  L2-normalised float32
-    books.ann pages.ann                Annoy angular indexes (memory-mapped at serve time)
+    manifest.json                      format version, counts, parameters, fingerprint, file sizes
+    books.json pages.json pairs.npy    the catalog: one row per book (title + display fields),
+                                       page names, (book, page) rows as int32
+    book_vectors.npy page_vectors.npy  L2-normalised float32 (memory-mapped at serve time)
+    books.ann pages.ann                Annoy angular indexes of those vectors (memory-mapped)
+    book_map.npy                       optional: (books, 2) map coordinates, NaN off the map
+
+`ModelWriter` builds one in a staging folder and swaps it in whole; `open_model` is the one
+validated reader: every consumer (the recommender, the pictures, the evaluation, the benchmarks)
+goes through it and gets a `ModelFiles`, or a ModelDirError naming the command that builds one.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from annoy import AnnoyIndex
 
 from engine.errors import ModelDirError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-REQUIRED_FILES = ("books.json", "pages.json", "pairs.npy", "book_vectors.npy",
-                  "page_vectors.npy", "books.ann", "pages.ann")
+BOOKS = "books.json"
+PAGES = "pages.json"
+PAIRS = "pairs.npy"
+BOOK_VECTORS = "book_vectors.npy"
+PAGE_VECTORS = "page_vectors.npy"
+BOOK_INDEX = "books.ann"
+PAGE_INDEX = "pages.ann"
+BOOK_MAP = "book_map.npy"
+REQUIRED_FILES = (BOOKS, PAGES, PAIRS, BOOK_VECTORS, PAGE_VECTORS, BOOK_INDEX, PAGE_INDEX)
+OPTIONAL_FILES = (BOOK_MAP,)
+ANNOY_METRIC = "angular"
 
 
-def write_manifest(directory: Path, manifest: dict) -> None:
-    manifest = {"format_version": FORMAT_VERSION, **manifest}
-    manifest["files"] = {name: (directory / name).stat().st_size
-                         for name in sorted(p.name for p in directory.iterdir())
-                         if name != MANIFEST}
+# ---------------------------------------------------------------- Annoy files
+def build_annoy(vectors: np.ndarray, path: Path, n_trees: int, seed: int = 0,
+                skip: np.ndarray | None = None) -> None:
+    """Write an angular index of every row. Rows flagged in `skip` (books with no links, whose
+    vectors were never trained) get a zero vector, which Annoy scores at cosine 0; readers
+    filter them out."""
+    index = AnnoyIndex(vectors.shape[1], ANNOY_METRIC)
+    index.set_seed(seed)
+    zero = np.zeros(vectors.shape[1], dtype=np.float32)
+    for i, row in enumerate(vectors):
+        index.add_item(i, row if skip is None or not skip[i] else zero)
+    index.build(n_trees, n_jobs=1)  # one job: the same seed gives the same trees
+    tmp = path.with_suffix(".tmp")
+    index.save(str(tmp))
+    index.unload()
+    tmp.replace(path)
+
+
+def load_annoy(path: Path, dim: int) -> AnnoyIndex:
+    """An index memory-mapped read-only: the OS shares its pages between processes."""
+    index = AnnoyIndex(dim, ANNOY_METRIC)
+    if not index.load(str(path), prefault=False):
+        raise OSError(f"cannot load Annoy index {path}")
+    return index
+
+
+def _check_annoy_file(directory: Path, name: str, rows: int, dim: int) -> Path:
+    """Cheap checks before the file reaches Annoy's C++ loader: an angular index is a whole
+    number of nodes (4-byte count, two 4-byte children, dim floats), at least one per item."""
+    path = directory / name
+    node = 12 + 4 * dim
+    size = path.stat().st_size
+    if size % node or size // node < rows:
+        raise ModelDirError(directory, f"{name} is truncated or was built for other vectors")
+    return path
+
+
+# ---------------------------------------------------------------- writing
+class ModelWriter:
+    """Writes a model directory into `<out>.building`; `commit` swaps it in whole, so readers
+    see the old model or the new one, never half. Used as a context manager, a failed build
+    leaves no staging folder behind."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.staging = self.out.with_name(self.out.name + ".building")
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        self._dim: int | None = None
+
+    def __enter__(self) -> ModelWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def write_catalog(self, titles: list[str], meta: list[dict], pages: list[str],
+                      pairs: np.ndarray) -> None:
+        rows = [{"title": t, **m} for t, m in zip(titles, meta, strict=True)]
+        (self.staging / BOOKS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        (self.staging / PAGES).write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")
+        np.save(self.staging / PAIRS, np.asarray(pairs, dtype=np.int32).reshape(-1, 2))
+
+    def write_vectors(self, book_vectors: np.ndarray, page_vectors: np.ndarray, n_trees: int,
+                      seed: int = 0, untrained: np.ndarray | None = None) -> None:
+        """The vectors and their Annoy indexes (untrained books indexed as zero vectors)."""
+        book_vectors = np.asarray(book_vectors, dtype=np.float32)
+        page_vectors = np.asarray(page_vectors, dtype=np.float32)
+        np.save(self.staging / BOOK_VECTORS, book_vectors)
+        np.save(self.staging / PAGE_VECTORS, page_vectors)
+        build_annoy(book_vectors, self.staging / BOOK_INDEX, n_trees, seed, skip=untrained)
+        build_annoy(page_vectors, self.staging / PAGE_INDEX, n_trees, seed)
+        self._dim = book_vectors.shape[1]
+
+    def book_annoy(self) -> AnnoyIndex:
+        """The book index just written (the map's layout reads its neighbour graph)."""
+        if self._dim is None:
+            raise RuntimeError("write_vectors first")
+        return load_annoy(self.staging / BOOK_INDEX, self._dim)
+
+    def write_book_map(self, xy: np.ndarray) -> None:
+        np.save(self.staging / BOOK_MAP, np.asarray(xy, dtype=np.float32))
+
+    def commit(self, manifest: dict) -> dict:
+        """Write the manifest (with every file's size, so truncation shows) and swap it in."""
+        missing = [name for name in REQUIRED_FILES if not (self.staging / name).is_file()]
+        if missing:
+            raise RuntimeError(f"model directory incomplete, missing {', '.join(missing)}")
+        manifest = {"format_version": FORMAT_VERSION, **manifest}
+        manifest["files"] = {p.name: p.stat().st_size for p in sorted(self.staging.iterdir())
+                             if p.name != MANIFEST}
+        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                             encoding="utf-8")
+        if self.out.exists():
+            old = self.out.with_name(self.out.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            self.out.rename(old)
+            self.staging.rename(self.out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging.rename(self.out)
+        return manifest
+
+
+def rewrite_manifest(directory: Path, manifest: dict) -> None:
+    """Rewrite the manifest of an existing directory in place, sizes re-read (tools and tests
+    that edit a finished model use this; builds use ModelWriter)."""
+    directory = Path(directory)
+    manifest = {**manifest, "files": {p.name: p.stat().st_size for p in sorted(directory.iterdir())
+                                      if p.name != MANIFEST}}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                       encoding="utf-8")
+
+
+# ---------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class ModelFiles:
+    """A validated model directory: the catalog read, the vectors memory-mapped, the indexes
+    and the map opened on demand."""
+
+    directory: Path
+    manifest: dict
+    titles: list[str]
+    meta: list[dict]  # per book: display fields (author, year, genre, country, series, url)
+    pages: list[str]
+    pairs: np.ndarray  # (n, 2) int32: book, page
+    book_vectors: np.ndarray
+    page_vectors: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        return int(self.book_vectors.shape[1])
+
+    def book_degrees(self) -> np.ndarray:
+        return np.bincount(self.pairs[:, 0], minlength=len(self.titles))
+
+    def page_degrees(self) -> np.ndarray:
+        return np.bincount(self.pairs[:, 1], minlength=len(self.pages))
+
+    def book_annoy(self) -> AnnoyIndex:
+        return self._annoy(BOOK_INDEX, len(self.titles))
+
+    def page_annoy(self) -> AnnoyIndex:
+        return self._annoy(PAGE_INDEX, len(self.pages))
+
+    def _annoy(self, name: str, rows: int) -> AnnoyIndex:
+        path = _check_annoy_file(self.directory, name, rows, self.dim)
+        try:
+            index = load_annoy(path, self.dim)
+        except OSError as exc:
+            raise ModelDirError(self.directory, f"{name} cannot be loaded ({exc})") from None
+        if index.get_n_items() != rows:
+            raise ModelDirError(self.directory, f"{name} and the catalog disagree in size")
+        return index
+
+    @property
+    def has_map(self) -> bool:
+        return (self.directory / BOOK_MAP).is_file()
+
+    def book_map(self) -> np.ndarray:
+        """(books, 2) float32 map coordinates (NaN: a book not on the map)."""
+        if not self.has_map:
+            raise ModelDirError(self.directory, f"it has no map coordinates ({BOOK_MAP}), "
+                                                "made by builds with the map switched on")
+        try:
+            xy = np.load(self.directory / BOOK_MAP)  # ~300 KB for 37 k books: about 1 ms
+        except (OSError, ValueError) as exc:
+            raise ModelDirError(self.directory, f"{BOOK_MAP} is unreadable ({exc})") from None
+        if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(self.titles):
+            raise ModelDirError(self.directory, f"{BOOK_MAP} holds {xy.shape}, the catalog needs "
+                                                f"({len(self.titles)}, 2): the map is stale")
+        return np.asarray(xy, dtype=np.float32)
 
 
 def read_manifest(directory: Path) -> dict:
@@ -37,25 +223,50 @@ def read_manifest(directory: Path) -> dict:
         raise ModelDirError(directory, "it does not exist")
     path = directory / MANIFEST
     if not path.is_file():
-        raise ModelDirError(directory, "manifest.json is missing (an interrupted build?)")
+        raise ModelDirError(directory, f"{MANIFEST} is missing (an interrupted build?)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelDirError(directory, f"manifest.json is corrupt ({exc.__class__.__name__})") from None
+        raise ModelDirError(directory, f"{MANIFEST} is corrupt ({exc.__class__.__name__})") from None
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
         raise ModelDirError(directory, f"format version {found!r}, this code reads {FORMAT_VERSION}")
     sizes = manifest.get("files", {})
-    for name in REQUIRED_FILES:
+    for name in REQUIRED_FILES + OPTIONAL_FILES:
         file = directory / name
         if not file.is_file():
+            if name in OPTIONAL_FILES:
+                continue  # a model without a map still serves everything but pictures
             raise ModelDirError(directory, f"{name} is missing")
         if name in sizes and file.stat().st_size != sizes[name]:
             raise ModelDirError(directory, f"{name} has the wrong size (truncated or replaced)")
     return manifest
 
 
-def read_json_list(directory: Path, name: str) -> list:
+def open_model(directory: Path | str) -> ModelFiles:
+    """Open a model directory read-only, checking every file against the manifest and the
+    others, or raise ModelDirError naming the build command."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    rows = _json_list(directory, BOOKS)
+    pages = _json_list(directory, PAGES)
+    counts = manifest.get("counts", {})
+    if counts.get("books", len(rows)) != len(rows) or counts.get("pages", len(pages)) != len(pages):
+        raise ModelDirError(directory, f"{BOOKS}/{PAGES} disagree with the manifest counts")
+    if not all(isinstance(r, dict) and isinstance(r.get("title"), str) for r in rows):
+        raise ModelDirError(directory, f"{BOOKS} has rows without a title")
+    if not all(isinstance(p, str) for p in pages):
+        raise ModelDirError(directory, f"{PAGES} holds something other than page names")
+    book_vectors = _vectors(directory, BOOK_VECTORS, len(rows))
+    page_vectors = _vectors(directory, PAGE_VECTORS, len(pages), book_vectors.shape[1])
+    pairs = _pairs(directory, len(rows), len(pages))
+    for name, n in ((BOOK_INDEX, len(rows)), (PAGE_INDEX, len(pages))):
+        _check_annoy_file(directory, name, n, book_vectors.shape[1])
+    titles = [r.pop("title") for r in rows]
+    return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors)
+
+
+def _json_list(directory: Path, name: str) -> list:
     try:
         value = json.loads((directory / name).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -65,8 +276,8 @@ def read_json_list(directory: Path, name: str) -> list:
     return value
 
 
-def open_vectors(directory: Path, name: str, rows: int, dim: int | None = None) -> np.ndarray:
-    """A (rows, dim) float32 matrix, memory-mapped: the OS shares its pages between processes."""
+def _vectors(directory: Path, name: str, rows: int, dim: int | None = None) -> np.ndarray:
+    """A (rows, dim) float32 matrix, memory-mapped."""
     try:
         matrix = np.load(directory / name, mmap_mode="r")
     except (OSError, ValueError) as exc:  # numpy says "mmap length is greater than file size"
@@ -80,25 +291,14 @@ def open_vectors(directory: Path, name: str, rows: int, dim: int | None = None) 
     return matrix
 
 
-def open_pairs(directory: Path, n_books: int, n_pages: int) -> np.ndarray:
+def _pairs(directory: Path, n_books: int, n_pages: int) -> np.ndarray:
     try:
-        pairs = np.load(directory / "pairs.npy")
+        pairs = np.load(directory / PAIRS)
     except (OSError, ValueError) as exc:
-        raise ModelDirError(directory, f"pairs.npy is truncated or corrupt ({exc})") from None
+        raise ModelDirError(directory, f"{PAIRS} is truncated or corrupt ({exc})") from None
     if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
-        raise ModelDirError(directory, "pairs.npy is not an (n, 2) integer array")
+        raise ModelDirError(directory, f"{PAIRS} is not an (n, 2) integer array")
     if len(pairs) and (pairs.min() < 0 or pairs[:, 0].max() >= n_books
                        or pairs[:, 1].max() >= n_pages):
-        raise ModelDirError(directory, "pairs.npy refers to books or pages the catalog lacks")
+        raise ModelDirError(directory, f"{PAIRS} refers to books or pages the catalog lacks")
     return pairs
-
-
-def check_annoy_file(directory: Path, name: str, rows: int, dim: int) -> Path:
-    """Cheap checks before the file reaches Annoy's C++ loader: an angular index is a whole
-    number of nodes (4-byte count, two 4-byte children, dim floats), at least one per item."""
-    path = directory / name
-    node = 12 + 4 * dim
-    size = path.stat().st_size
-    if size % node or size // node < rows:
-        raise ModelDirError(directory, f"{name} is truncated or was built for other vectors")
-    return path

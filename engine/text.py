@@ -1,4 +1,5 @@
-"""Text cleaning, in one place: display titles, link names, and keys for matching."""
+"""Text cleaning and folding, in one place: display titles, link names, infobox values, and the
+folded keys that catalog titles and typed text are matched by."""
 
 from __future__ import annotations
 
@@ -56,3 +57,39 @@ def clean_infobox_value(raw: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = re.sub(r"\s*,(\s*,)*", ",", text).replace(",", ", ")
     return _SPACES.sub(" ", text).strip(" ,")
+
+
+# ---------------------------------------------------------------- folding for matching
+# Letters from other scripts that look Latin (a Cyrillic "а" pasted into "The Hobbit"), letters
+# that accents folding leaves alone, and invisible characters that only split words apart.
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ø": "o", "æ": "ae", "œ": "oe", "ð": "d", "đ": "d", "ł": "l",
+    "þ": "th", "ı": "i", "ß": "ss", "&": " and ",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
+})
+# Apostrophes vanish ("sorcerer's" and "sorcerers" meet); any other non-word run is one space.
+_APOSTROPHES = re.compile(r"['`´‘’ʼʻ′]")
+_NON_WORD = re.compile(r"[\W_]+")
+_ASCII_FOLD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()}
+                            | {"'": None, "`": None, "&": " and "})
+# Dropped when a title starts with one and more words follow, on both sides of a comparison.
+LEADING_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "der", "das", "el", "il",
+                              "los", "las"})
+
+
+def normalise(text: str) -> str:
+    """Case, accents, Unicode look-alikes, punctuation and spacing folded away."""
+    text = text or ""
+    if text.isascii():  # most titles: one table lookup per character
+        return " ".join(text.lower().translate(_ASCII_FOLD).split())
+    text = strip_accents(unicodedata.normalize("NFKC", text).casefold().translate(_LOOKALIKES))
+    return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text)).strip()
+
+
+def strip_article(key: str) -> str:
+    """'the hobbit' -> 'hobbit'; a title that is only an article keeps it."""
+    head, _, rest = key.partition(" ")
+    return rest if rest and head in LEADING_ARTICLES else key

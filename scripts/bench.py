@@ -2,7 +2,8 @@
 
     python scripts/bench.py [--json PATH] [--sections training,serving,bot,reliability] [--quick]
 
-Each section lives in scripts/benchmarks/<name>.py and exposes `run(args) -> dict`.
+Each section lives in scripts/benchmarks/<name>.py (imported as the sibling package `benchmarks`,
+which Python finds beside this file) and exposes `run(args) -> dict`.
 """
 
 import argparse
@@ -12,11 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from engine import settings  # noqa: E402
+from engine import settings
 
 SECTIONS = ("training", "serving", "bot", "reliability")
 

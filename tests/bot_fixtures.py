@@ -4,7 +4,7 @@ import pytest
 
 from bot.service import ShelfService
 from bot.store import Store
-from engine.recommender import Recommender
+from engine.serve.recommender import Recommender
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ def tiny_data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_data_dir, tmp_path_factory) -> Path:
-    from engine.pipeline import build_model_dir
-    from engine.training_config import TrainConfig
+    from engine.build.pipeline import build_model_dir
+    from engine.build.training_config import TrainConfig
 
     out = tmp_path_factory.mktemp("tiny-model") / "model"
     # The article's sampling: on a ~100-book catalog, idf-weighted positives and same-book
@@ -43,8 +43,8 @@ def shared_model_dir(tmp_path_factory) -> Path:
     """The default build on the shared data, made once per test session (about 25 s)."""
     if SHARED_MISSING:
         pytest.skip(SHARED_REASON)
-    from engine.datafiles import fetch
-    from engine.pipeline import build_model_dir
+    from engine.build.datafiles import fetch
+    from engine.build.pipeline import build_model_dir
 
     data = tmp_path_factory.mktemp("shared-data")
     fetch(data, mirror=settings.SHARED_WIKIPEDIA_DIR, log=lambda *a: None)
@@ -56,7 +56,7 @@ def shared_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny(tiny_model_dir):
     """A Recommender on the tiny fixture model."""
-    from engine.recommender import Recommender
+    from engine.serve.recommender import Recommender
 
     return Recommender.load(tiny_model_dir)
 
@@ -64,6 +64,6 @@ def tiny(tiny_model_dir):
 @pytest.fixture(scope="session")
 def real(shared_model_dir):
     """A Recommender on the real shared model."""
-    from engine.recommender import Recommender
+    from engine.serve.recommender import Recommender
 
     return Recommender.load(shared_model_dir)

@@ -4,8 +4,9 @@ from collections import Counter
 
 import numpy as np
 
-from engine.catalog import DROPPED_LINKS, Catalog, build_catalog, catalog_from_data_dir
-from engine.sources import BookRecord
+from engine.build.catalog import DROPPED_LINKS, Catalog, build_catalog, catalog_from_data_dir
+from engine.build.sources import BookRecord
+from engine.model_dir import open_model
 
 
 def records():
@@ -56,12 +57,13 @@ def test_books_without_kept_links_stay_in_the_catalog():
     assert catalog.book_degrees()[catalog.books.index("Lonely")] == 0
 
 
-def test_save_and_load_round_trip(tmp_path):
-    catalog = build_catalog(records(), min_link_count=1)
-    catalog.save(tmp_path)
-    loaded = Catalog.load(tmp_path)
-    assert loaded.books == catalog.books and loaded.pages == catalog.pages
-    assert np.array_equal(loaded.pairs, catalog.pairs) and loaded.meta == catalog.meta
+def test_a_model_directory_gives_back_the_catalog_it_was_built_from(tiny_data_dir,
+                                                                     tiny_model_dir):
+    built = catalog_from_data_dir(tiny_data_dir, min_link_count=2)
+    loaded = Catalog.from_model(open_model(tiny_model_dir))
+    assert loaded.books == built.books and loaded.pages == built.pages
+    assert np.array_equal(loaded.pairs, built.pairs) and loaded.meta == built.meta
+    assert loaded.fingerprint() == built.fingerprint()
 
 
 def test_data_dir_merges_the_article_file_with_the_infobox_table(tiny_data_dir):

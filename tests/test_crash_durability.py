@@ -3,7 +3,7 @@ read acknowledged before the kill is there."""
 
 import pytest
 
-from scripts.benchmarks.reliability import crash_once
+from bot.reliability import crash_once
 
 
 @pytest.mark.parametrize("kill_after", [1, 150])

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from engine import settings
-from engine.datafiles import FILES, copy_from_mirror, fetch, git_blob_id, is_valid
+from engine.build.datafiles import FILES, copy_from_mirror, fetch, git_blob_id, is_valid
 from engine.errors import DataError
 from tests.conftest import requires_shared_data
 
@@ -62,7 +62,7 @@ def test_corrupted_copy_keeps_a_good_existing_file(mirror, tmp_path):
 
 
 def test_fetch_is_idempotent_and_replaces_a_corrupt_local_file(mirror, tmp_path, monkeypatch):
-    import engine.datafiles as datafiles
+    import engine.build.datafiles as datafiles
 
     folder, specs = mirror
     monkeypatch.setattr(datafiles, "PARTIAL_FILES", tuple(specs))
@@ -80,7 +80,7 @@ def test_fetch_is_idempotent_and_replaces_a_corrupt_local_file(mirror, tmp_path,
 
 
 def test_missing_from_mirror_and_offline_says_what_to_do(mirror, tmp_path, monkeypatch):
-    import engine.datafiles as datafiles
+    import engine.build.datafiles as datafiles
 
     folder, specs = mirror
     unreachable = replace(specs[0], name="absent.tsv")

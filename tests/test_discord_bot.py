@@ -16,7 +16,7 @@ from bot.discord_bot import WikishelfBot
 from bot.render_discord import render
 from bot.service import ShelfService
 from bot.store import Store
-from engine.recommender import Recommender
+from engine.serve.recommender import Recommender
 
 
 def fresh_id() -> int:

@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from engine import evaluation as ev
 from engine import settings
+from engine.quality import metrics as ev
 from tests.conftest import SHARED_MISSING
 
 HEADLINE = ("recall@10", "recall@50", "mrr", "same_author_p@10", "loo_hit@10")

@@ -15,6 +15,7 @@ import discord.ext.test as dpytest
 import pytest
 
 from bot.discord_bot import WikishelfBot
+from engine.model_dir import BOOK_INDEX, MANIFEST
 from tests.test_discord_bot import RecordingAdapter, bot, interaction, member, rec  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +29,14 @@ def start_console(model: Path, db: Path) -> subprocess.CompletedProcess:
 
 
 def break_model(model: Path, how: str) -> None:
-    ann = model / "books.ann"
+    ann = model / BOOK_INDEX
     if how == "missing-dir":
         shutil.rmtree(model)
     elif how == "empty-dir":
         shutil.rmtree(model)
         model.mkdir()
     elif how == "manifest-garbage":
-        (model / "manifest.json").write_bytes(b"\x00\xff garbage")
+        (model / MANIFEST).write_bytes(b"\x00\xff garbage")
     elif how == "annoy-missing":
         ann.unlink()
     elif how == "annoy-truncated":

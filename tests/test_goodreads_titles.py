@@ -17,8 +17,8 @@ from functools import lru_cache
 import pytest
 
 from engine import settings
+from engine.quality.title_sets import real_catalog, real_resolver
 from tests.conftest import requires_shared_data
-from tests.title_sets import real_catalog, real_resolver
 
 pytestmark = [
     requires_shared_data,

@@ -3,16 +3,15 @@
 import numpy as np
 import pytest
 
-from engine.index import (
+from engine.model_dir import build_annoy, load_annoy
+from engine.serve.index import (
     DEFAULT_SEARCH_K,
     VectorIndex,
-    build_index,
-    load_annoy,
     rows_top_k,
     tie_aware_recall,
     top_k,
 )
-from engine.recommender import Recommender
+from engine.serve.recommender import Recommender
 from tests.conftest import requires_shared_data
 
 
@@ -29,7 +28,7 @@ def annoy_case(tmp_path_factory):
     excluded = np.zeros(len(vectors), dtype=bool)
     excluded[::50] = True
     path = tmp_path_factory.mktemp("ann") / "v.ann"
-    build_index(vectors, path, n_trees=20, skip=excluded)
+    build_annoy(vectors, path, 20, skip=excluded)
     return vectors, excluded, path
 
 
@@ -86,11 +85,11 @@ def test_tie_aware_recall_counts_tied_rows_and_can_fail(tmp_path):
     base = unit_rows(40, seed=1)
     vectors = np.repeat(base, 30, axis=0)  # every vector 30 times: neighbours tie
     path = tmp_path / "ties.ann"
-    build_index(vectors, path, n_trees=10)
+    build_annoy(vectors, path, 10)
     good = VectorIndex(vectors, load_annoy(path, 16), search_k=20_000, exact_max=0)
     assert tie_aware_recall(good, range(0, 1200, 37)) == 1.0
     spread = unit_rows(3000, clusters=1, seed=2)
-    build_index(spread, tmp_path / "bad.ann", n_trees=1)
+    build_annoy(spread, tmp_path / "bad.ann", 1)
     bad = VectorIndex(spread, load_annoy(tmp_path / "bad.ann", 16), search_k=1, exact_max=0)
     assert tie_aware_recall(bad, range(0, 3000, 97)) < 0.9
 

@@ -1,8 +1,8 @@
 """Many users at once against the service and the real SQLite store (correctness only; the
 timed version is `python scripts/bench.py --sections reliability`)."""
 
+from bot.reliability import run_load
 from bot.throttle import Throttle
-from scripts.benchmarks.reliability import run_load
 
 
 async def test_100_users_10_commands_lose_and_duplicate_nothing(rec, tmp_path):  # noqa: F811

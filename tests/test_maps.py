@@ -10,8 +10,8 @@ import pytest
 
 from engine import Recommender
 from engine.errors import WikishelfError
-from engine.maps import BOOK_COLOUR, NEIGHBOUR_COLOUR, draw_neighbourhood, load_book_map
-from engine.projection import BOOK_MAP
+from engine.model_dir import BOOK_MAP, open_model
+from engine.pictures.neighbourhood import BOOK_COLOUR, NEIGHBOUR_COLOUR, draw_neighbourhood
 from tests.image_checks import colours_present, read_png
 
 
@@ -63,7 +63,7 @@ def test_a_book_off_the_map_is_refused(tiny_model_dir, tmp_path):
     copy = tmp_path / "model"
     shutil.copytree(tiny_model_dir, copy)
     rec = Recommender.load(copy)
-    xy = load_book_map(copy)
+    xy = open_model(copy).book_map()
     xy[rec.book_id("Anna Karenina")] = np.nan  # as for a book without links
     np.save(copy / BOOK_MAP, xy)
     with pytest.raises(WikishelfError, match="no place on the map"):

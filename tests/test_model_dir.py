@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 
 from engine.errors import BUILD_COMMAND, ModelDirError
-from engine.model_dir import MANIFEST, write_manifest
-from engine.recommender import Recommender
-from scripts.benchmarks.serving import load_in_fresh_process
+from engine.model_dir import (
+    BOOK_INDEX,
+    BOOK_VECTORS,
+    BOOKS,
+    MANIFEST,
+    PAGE_INDEX,
+    PAGE_VECTORS,
+    PAIRS,
+    rewrite_manifest,
+)
+from engine.quality.fresh_process import load_in_fresh_process
+from engine.serve.recommender import Recommender
 from tests.conftest import requires_shared_data
 
 
@@ -21,15 +30,13 @@ def model_copy(tiny_model_dir, tmp_path):
     return copy
 
 
-def rewrite_manifest(directory, change=None):
+def reseal(directory, change=None):
     """Re-seal the manifest (sizes included) after a deliberate edit, so only deeper checks
     can catch the damage."""
     manifest = json.loads((directory / MANIFEST).read_text())
-    manifest.pop("files", None)
-    manifest.pop("format_version", None)
     if change:
         change(manifest)
-    write_manifest(directory, manifest)
+    rewrite_manifest(directory, manifest)
 
 
 def truncate(path, keep=0.5):
@@ -56,49 +63,49 @@ def damage_wrong_version(d):
 
 
 def damage_missing_ann(d):
-    (d / "books.ann").unlink()
+    (d / BOOK_INDEX).unlink()
 
 
 def damage_truncated_ann(d):
-    truncate(d / "books.ann")
+    truncate(d / BOOK_INDEX)
 
 
 def damage_truncated_ann_resealed(d):
-    truncate(d / "pages.ann")
-    rewrite_manifest(d)
+    truncate(d / PAGE_INDEX)
+    reseal(d)
 
 
 def damage_missing_npy(d):
-    (d / "book_vectors.npy").unlink()
+    (d / BOOK_VECTORS).unlink()
 
 
 def damage_truncated_npy_resealed(d):
-    truncate(d / "page_vectors.npy", 0.9)
-    rewrite_manifest(d)
+    truncate(d / PAGE_VECTORS, 0.9)
+    reseal(d)
 
 
 def damage_vectors_size_mismatch(d):
-    vectors = np.load(d / "book_vectors.npy")
-    np.save(d / "book_vectors.npy", vectors[:-3])
-    rewrite_manifest(d)
+    vectors = np.load(d / BOOK_VECTORS)
+    np.save(d / BOOK_VECTORS, vectors[:-3])
+    reseal(d)
 
 
 def damage_catalog_size_mismatch(d):
-    rows = json.loads((d / "books.json").read_text())
-    (d / "books.json").write_text(json.dumps(rows[:-1]))
-    rewrite_manifest(d, lambda m: m["counts"].update(books=len(rows) - 1))
+    rows = json.loads((d / BOOKS).read_text())
+    (d / BOOKS).write_text(json.dumps(rows[:-1]))
+    reseal(d, lambda m: m["counts"].update(books=len(rows) - 1))
 
 
 def damage_corrupt_books_json(d):
-    (d / "books.json").write_text("[{]")
-    rewrite_manifest(d)
+    (d / BOOKS).write_text("[{]")
+    reseal(d)
 
 
 def damage_pairs_out_of_range(d):
-    pairs = np.load(d / "pairs.npy")
+    pairs = np.load(d / PAIRS)
     pairs[-1, 0] = 10_000
-    np.save(d / "pairs.npy", pairs)
-    rewrite_manifest(d)
+    np.save(d / PAIRS, pairs)
+    reseal(d)
 
 
 @pytest.mark.parametrize("damage", [

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from engine.picks import (
+from engine.serve.picks import (
     REASON_EMPTY,
     REASON_NO_LIKES,
     REASON_UNKNOWN,
@@ -151,23 +151,20 @@ def test_empty_and_unknown_histories_get_a_clear_answer(tiny):
     assert tiny.recommend(liked("The Hobbit"), 0) == []
 
 
-def test_works_on_a_shelf_with_only_by_item(tiny):
-    """engine.evaluation drives the same code through an index that only has `by_item`."""
+def test_the_evaluations_catalog_picks_what_the_recommender_picks(tiny):
+    """engine.quality.metrics.EvalCatalog is the PickCatalog the evaluation runs picks on: over
+    the same neighbours it must give the Recommender's picks, or the evaluation measures
+    something the bot does not do."""
+    from engine.quality.metrics import EvalCatalog
 
-    class ByItemOnly:
-        def by_item(self, item, k):
-            return tiny.book_index.by_item(item, k)
+    class SameNeighbours:
+        def by_items(self, items, k):
+            return tiny.book_index.by_items(items, k)
 
-    class Shelf:
-        titles, meta, has_links, title_to_id = tiny.titles, tiny.meta, tiny.has_links, tiny.title_to_id
-        book_index = ByItemOnly()
-
-        def book_id(self, title):
-            return self.title_to_id[title]
-
+    catalog = EvalCatalog(tiny.titles, tiny.meta, tiny.series, tiny.has_links, SameNeighbours())
     history = liked("The Hobbit", "War and Peace")
-    assert [p.title for p in recommend_from_history(Shelf(), history, 6)] == [
-        p.title for p in tiny.recommend(history, 6)]
+    picks = [p.title for p in recommend_from_history(catalog, history, 6)]
+    assert picks == [p.title for p in tiny.recommend(history, 6)] and len(picks) == 6
 
 
 def test_series_and_author_keys():

@@ -3,10 +3,10 @@ and faithful enough that the fixture's three clusters stay apart on the map."""
 
 import numpy as np
 
-from engine.catalog import Catalog, build_catalog
-from engine.model_dir import read_manifest
-from engine.projection import BOOK_MAP, neighbour_graph, project
-from engine.sources import BookRecord
+from engine.build.catalog import build_catalog
+from engine.build.layout import neighbour_graph, project
+from engine.build.sources import BookRecord
+from engine.model_dir import BOOK_MAP, open_model, read_manifest
 from tests.fixtures import CLUSTERS
 
 
@@ -19,8 +19,8 @@ def small_catalog():
 
 
 def build(out, with_map: bool) -> dict:
-    from engine.pipeline import build_from_catalog
-    from engine.training_config import TrainConfig
+    from engine.build.pipeline import build_from_catalog
+    from engine.build.training_config import TrainConfig
 
     return build_from_catalog(small_catalog(), out, TrainConfig(epochs=3, batch_positives=64),
                               n_trees=5, progress=False, log=lambda *a: None, with_map=with_map)
@@ -29,11 +29,11 @@ def build(out, with_map: bool) -> dict:
 def test_build_stores_a_map_with_nan_for_books_without_links(tmp_path):
     manifest = build(tmp_path / "model", with_map=True)
     model = tmp_path / "model"
-    xy = np.load(model / BOOK_MAP)
-    catalog = Catalog.load(model)
-    assert xy.shape == (catalog.n_books, 2) and xy.dtype == np.float32
-    linked = catalog.book_degrees() > 0
-    assert catalog.books[int(np.flatnonzero(~linked)[0])] == "A Book Nobody Links"
+    files = open_model(model)
+    xy = files.book_map()
+    assert xy.shape == (len(files.titles), 2) and xy.dtype == np.float32
+    linked = files.book_degrees() > 0
+    assert files.titles[int(np.flatnonzero(~linked)[0])] == "A Book Nobody Links"
     assert np.isnan(xy[~linked]).all() and np.isfinite(xy[linked]).all()
     assert manifest["timings"]["map_s"] >= 0 and manifest["map"]["file"] == BOOK_MAP
     assert read_manifest(model)["files"][BOOK_MAP] == (model / BOOK_MAP).stat().st_size
@@ -42,12 +42,13 @@ def test_build_stores_a_map_with_nan_for_books_without_links(tmp_path):
 def test_build_without_map_is_still_a_valid_model(tmp_path):
     manifest = build(tmp_path / "model", with_map=False)
     assert not (tmp_path / "model" / BOOK_MAP).exists() and "map_s" not in manifest["timings"]
-    read_manifest(tmp_path / "model")
+    assert not open_model(tmp_path / "model").has_map
 
 
 def test_map_keeps_the_clusters_apart(tiny_model_dir):
-    xy = np.load(tiny_model_dir / BOOK_MAP)
-    row = {title: i for i, title in enumerate(Catalog.load(tiny_model_dir).books)}
+    files = open_model(tiny_model_dir)
+    xy = files.book_map()
+    row = {title: i for i, title in enumerate(files.titles)}
     groups = [xy[[row[t] for t in c["books"][:6]]] for c in CLUSTERS.values()]
     within = np.mean([np.linalg.norm(g - g.mean(axis=0), axis=1).mean() for g in groups])
     centres = np.array([g.mean(axis=0) for g in groups])
@@ -57,10 +58,9 @@ def test_map_keeps_the_clusters_apart(tiny_model_dir):
 
 
 def test_neighbour_graph_skips_itself_and_rows_left_out(tiny_model_dir):
-    vectors = np.load(tiny_model_dir / "book_vectors.npy")
-    catalog = Catalog.load(tiny_model_dir)
-    rows = np.flatnonzero(catalog.book_degrees() > 0)
-    indices, distances = neighbour_graph(tiny_model_dir / "books.ann", vectors.shape[1], rows, 5)
+    files = open_model(tiny_model_dir)
+    rows = np.flatnonzero(files.book_degrees() > 0)
+    indices, distances = neighbour_graph(files.book_annoy(), rows, 5)
     assert indices.shape == distances.shape == (len(rows), 5)
     assert (indices >= 0).all() and (indices < len(rows)).all()
     assert not (indices == np.arange(len(rows))[:, None]).any()
@@ -68,8 +68,8 @@ def test_neighbour_graph_skips_itself_and_rows_left_out(tiny_model_dir):
 
 
 def test_project_handles_too_few_rows(tiny_model_dir):
-    vectors = np.load(tiny_model_dir / "book_vectors.npy")
-    keep = np.zeros(len(vectors), dtype=bool)
+    files = open_model(tiny_model_dir)
+    keep = np.zeros(len(files.titles), dtype=bool)
     keep[:2] = True
-    xy = project(vectors, tiny_model_dir / "books.ann", keep)
+    xy = project(files.book_vectors, files.book_annoy(), keep)
     assert np.isfinite(xy[:2]).all() and np.isnan(xy[2:]).all()

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from engine.catalog import Catalog
 from engine.errors import ModelDirError
-from engine.projector import BOOK_COLUMNS, CONFIG, export_projector, tsv_field
+from engine.model_dir import open_model
+from engine.pictures.projector import BOOK_COLUMNS, CONFIG, export_projector, tsv_field
 
 
 def read_tsv(path):
@@ -22,15 +22,14 @@ def test_export_parses_with_matching_row_counts(tiny_model_dir, tmp_path):
     config = json.loads(config_path.read_text(encoding="utf-8"))
     assert [e["tensorName"] for e in config["embeddings"]] == ["wikishelf books",
                                                                "wikishelf linked pages"]
-    catalog = Catalog.load(tiny_model_dir)
-    linked = int((catalog.book_degrees() > 0).sum())
-    for entry, rows_expected in zip(config["embeddings"], (linked, catalog.n_pages), strict=True):
+    files = open_model(tiny_model_dir)
+    linked = int((files.book_degrees() > 0).sum())
+    for entry, rows_expected in zip(config["embeddings"], (linked, len(files.pages)), strict=True):
         assert set(entry) == {"tensorName", "tensorShape", "tensorPath", "metadataPath"}
         vectors = np.loadtxt(config_path.parent / entry["tensorPath"], delimiter="\t", ndmin=2)
         metadata = read_tsv(config_path.parent / entry["metadataPath"])
         header, body = metadata[0], metadata[1:]
-        dim = int(np.load(tiny_model_dir / "book_vectors.npy", mmap_mode="r").shape[1])
-        assert entry["tensorShape"] == [rows_expected, dim] == list(vectors.shape)
+        assert entry["tensorShape"] == [rows_expected, files.dim] == list(vectors.shape)
         assert len(body) == rows_expected
         assert all(len(row) == len(header) for row in body)
     books = read_tsv(config_path.parent / "books_metadata.tsv")
@@ -39,8 +38,9 @@ def test_export_parses_with_matching_row_counts(tiny_model_dir, tmp_path):
     assert row[1] == "Leo Tolstoy"
     # the exported vector is the model's vector for that book
     vectors = np.loadtxt(config_path.parent / "books_vectors.tsv", delimiter="\t")
-    model = np.load(tiny_model_dir / "book_vectors.npy")
-    assert np.allclose(vectors[books.index(row) - 1], model[catalog.books.index("War and Peace")],
+    files = open_model(tiny_model_dir)
+    model = files.book_vectors
+    assert np.allclose(vectors[books.index(row) - 1], model[files.titles.index("War and Peace")],
                        atol=1e-5)
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from engine.recommender import UnknownPage, UnknownTitle
-from engine.titles import Resolution
+from engine.serve.recommender import UnknownPage, UnknownTitle
+from engine.serve.titles import Resolution
 from tests.conftest import requires_shared_data
 from tests.fixtures import CLUSTERS
 

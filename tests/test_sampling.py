@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.sampling import PairSampler, prefetched
+from engine.build.sampling import PairSampler, prefetched
 
 
 def dense_graph(seed=0, n_books=30, n_pages=12, density=0.6):
@@ -117,7 +117,7 @@ def test_prefetched_stops_its_thread_when_abandoned():
 
 
 def test_alias_table_draws_pages_in_proportion_to_their_weights():
-    from engine.sampling import _AliasTable
+    from engine.build.sampling import _AliasTable
 
     weights = np.array([0.0, 1.0, 4.0, 0.5, 10.0, 2.5])  # a zero weight is never drawn
     drawn = _AliasTable(weights).draw(np.random.default_rng(0), 400_000)

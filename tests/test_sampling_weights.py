@@ -3,7 +3,7 @@ keep the positive's book. Their defaults leave the article's sampling unchanged.
 
 import numpy as np
 
-from engine.sampling import PairSampler
+from engine.build.sampling import PairSampler
 
 
 def hub_and_rare_graph(n_books=200):

@@ -136,7 +136,7 @@ async def test_info_pages_about(service):
 
 
 async def test_map_draws_or_says_why(service):
-    pytest.importorskip("engine.maps", reason="engine/maps.py is not written yet")
+    pytest.importorskip("engine.pictures.neighbourhood", reason="engine/maps.py is not written yet")
     answer = await service.map("The Hobbit")
     if isinstance(answer, a.Problem):
         assert "map" in answer.message.lower() or "coordinates" in answer.message.lower()

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from engine.sources import read_article_ndjson, read_book_info
+from engine.build.sources import read_article_ndjson, read_book_info
 from tests.fixtures import write_book_info, write_ndjson
 
 

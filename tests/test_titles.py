@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from engine.titles import TitleResolver, normalise
+from engine.quality.title_sets import not_in_catalog, real_resolver, typed_titles
+from engine.serve.titles import TitleResolver, normalise
 from tests.conftest import requires_shared_data
-from tests.title_sets import not_in_catalog, real_resolver, typed_titles
 
 BOOKS = [
     ("The Hobbit", "J. R. R. Tolkien"),

@@ -4,7 +4,7 @@ plateau or when asked, and the benchmark's loss agrees with Keras's own."""
 import numpy as np
 import pytest
 
-from engine.training_config import TrainConfig
+from engine.build.training_config import TrainConfig
 
 
 def cluster_graph():
@@ -21,7 +21,7 @@ def quick(**overrides):
 
 @pytest.mark.parametrize("classification", [True, False])
 def test_both_heads_learn_the_groups(classification):
-    from engine.training import train
+    from engine.build.training import train
 
     pairs, n_books, n_pages = cluster_graph()
     result = train(pairs, n_books, n_pages, quick(classification=classification), progress=False)
@@ -40,7 +40,7 @@ def test_both_heads_learn_the_groups(classification):
 
 
 def test_same_seed_same_vectors_other_seed_differs():
-    from engine.training import train
+    from engine.build.training import train
 
     pairs, n_books, n_pages = cluster_graph()
     a = train(pairs, n_books, n_pages, quick(epochs=4), progress=False)
@@ -53,7 +53,7 @@ def test_same_seed_same_vectors_other_seed_differs():
 
 
 def test_stops_on_a_plateau_and_when_the_callback_asks():
-    from engine.training import train
+    from engine.build.training import train
 
     pairs, n_books, n_pages = cluster_graph()
     messages = []
@@ -71,8 +71,8 @@ def test_stops_on_a_plateau_and_when_the_callback_asks():
 def test_pair_loss_matches_keras(classification):
     import keras
 
-    from engine.sampling import PairSampler
-    from engine.training import build_model, pair_loss
+    from engine.build.sampling import PairSampler
+    from engine.build.training import build_model, pair_loss
 
     pairs, n_books, n_pages = cluster_graph()
     keras.utils.set_random_seed(0)
@@ -89,9 +89,9 @@ def test_pair_loss_matches_keras(classification):
 
 
 def test_the_article_loop_trains_and_is_measured_the_same_way():
-    from engine.article_baseline import article_generator, train_article_loop
-    from engine.sampling import PairSampler
-    from engine.training import pair_loss
+    from engine.build.sampling import PairSampler
+    from engine.build.training import pair_loss
+    from engine.quality.article_model import article_generator, train_article_loop
 
     pairs, n_books, n_pages = cluster_graph()
     true = {tuple(p) for p in pairs.tolist()}
@@ -123,7 +123,7 @@ def _tape_reference(model, books, pages, labels, classification):
 
 
 def _batch_with_repeats(classification):
-    from engine.sampling import PairSampler
+    from engine.build.sampling import PairSampler
 
     pairs, n_books, n_pages = cluster_graph()
     books, pages, labels = PairSampler(pairs, n_books, n_pages, negative_ratio=3,
@@ -137,7 +137,7 @@ def test_hand_written_gradients_match_the_tape(classification):
     import keras
     import tensorflow as tf
 
-    from engine.training import build_model, pair_gradients
+    from engine.build.training import build_model, pair_gradients
 
     books, pages, labels, n_books, n_pages = _batch_with_repeats(classification)
     keras.utils.set_random_seed(3)
@@ -168,7 +168,7 @@ def test_hand_written_gradients_match_the_tape(classification):
 def test_a_step_is_row_wise_adagrad_on_the_tape_gradients(classification):
     import keras
 
-    from engine.training import RowAdagradStep, build_model
+    from engine.build.training import RowAdagradStep, build_model
 
     books, pages, labels, n_books, n_pages = _batch_with_repeats(classification)
     keras.utils.set_random_seed(4)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.visualize import PALETTE, main, slug
+from engine.pictures.atlas import PALETTE, main, slug
 from tests.image_checks import colours_present, read_png
 
 PICTURES = ("books_by_genre.png", "books_by_country.png", "pages.png")

@@ -3,19 +3,15 @@ in fresh subprocesses (so imports and page cache count as they do for a real sta
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from engine.quality.fresh_process import run_python
 
 PROBE = r"""
 import asyncio, json, sys, time
 started = time.perf_counter()
-sys.path.insert(0, sys.argv[3])
 import psutil
 from bot.service import ShelfService
 
@@ -38,9 +34,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-c", PROBE, str(args.model), str(db),
-                                  str(ROOT)], capture_output=True, text=True, check=True)
-            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            figures = run_python(PROBE, str(args.model), str(db))
             timings.append(figures["ready_s"])
             rss.append(figures["rss_mb"])
     result = {"model": str(args.model), "repeats": repeats,

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import subprocess
-import sys
 import tempfile
 import textwrap
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-TYPED_TITLES = ROOT / "tests" / "data" / "typed_titles.tsv"
+from engine.quality.fresh_process import load_in_fresh_process, run_python
+from engine.quality.title_sets import TYPED_TITLES
+
 TARGETS = {"resolve_p99_ms": 5, "similar_p99_ms": 1, "recommend_p99_ms": 10, "recall_at_10": 0.98,
            "load_s": 1, "load_rss_mb": 300}
 
@@ -47,7 +45,7 @@ def typed_queries(rec, limit: int) -> tuple[list[str], str]:
     if TYPED_TITLES.is_file():
         with TYPED_TITLES.open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f, delimiter="\t"))
-        return [r["query"] for r in rows][:limit], str(TYPED_TITLES.relative_to(ROOT))
+        return [r["query"] for r in rows][:limit], TYPED_TITLES.name
     rng = np.random.default_rng(0)  # fallback: catalog titles, lowercased with one typo
     out = []
     for i in rng.choice(len(rec.titles), limit, replace=False):
@@ -67,7 +65,7 @@ def bench_resolve(rec, queries: list[str]) -> dict:
 
 
 def random_histories(rec, count: int, size: int = 50, seed: int = 0):
-    from engine.picks import HistoryItem
+    from engine.serve.picks import HistoryItem
 
     rng = np.random.default_rng(seed)
     linked = np.flatnonzero(rec.has_links)
@@ -78,7 +76,7 @@ def random_histories(rec, count: int, size: int = 50, seed: int = 0):
 
 
 def recall_table(rec, queries, search_ks) -> list[dict]:
-    from engine.index import tie_aware_recall
+    from engine.serve.index import tie_aware_recall
 
     index = rec.book_index
     shipped = index.search_k
@@ -104,51 +102,15 @@ def blas_side_by_side(rec, titles) -> dict:
     return out
 
 
-LOAD_PROBE = textwrap.dedent("""
-    import json, resource, sys, time
-    sys.path.insert(0, sys.argv[2])
-    started = time.perf_counter()
-    from engine.recommender import Recommender
-    rec = Recommender.load(sys.argv[1])
-    load_s = time.perf_counter() - started
-    rec.similar(rec.titles[int(rec.has_links.argmax())], 10)
-    try:  # VmHWM: this process's own peak; ru_maxrss inherits the parent's peak across exec
-        status = open("/proc/self/status").read().split("VmHWM:")[1]
-        rss_mb = int(status.split()[0]) / 1024
-    except (OSError, IndexError):
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from engine.titles import TitleResolver
-    started = time.perf_counter()
-    TitleResolver(rec.titles, [m.get("author", "") for m in rec.meta], rec.has_links.tolist())
-    resolver_s = time.perf_counter() - started
-    print(json.dumps({"load_s": load_s, "resolver_build_s": resolver_s, "rss_mb": rss_mb,
-                      "heavy_modules": sorted(m for m in ("tensorflow", "keras", "torch")
-                                              if m in sys.modules)}))
-""")
-
-
-def load_in_fresh_process(model: Path, repeats: int = 1) -> dict:
-    """Recommender.load in a new interpreter: seconds, peak RSS, and whether TensorFlow came in."""
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", LOAD_PROBE, str(model), str(ROOT)],
-                             capture_output=True, text=True, check=True, timeout=300)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    med = lambda key: round(float(np.median([r[key] for r in runs])), 3)  # noqa: E731
-    return {"load_s_median": med("load_s"), "rss_mb_median": med("rss_mb"),
-            "resolver_build_s_median (part of load)": med("resolver_build_s"),
-            "heavy_modules": sorted({m for r in runs for m in r["heavy_modules"]}), "runs": repeats}
-
-
 SCALE_PROBE = textwrap.dedent("""
     import json, resource, sys, time, os
     import numpy as np
-    sys.path.insert(0, sys.argv[1])
     from threadpoolctl import threadpool_limits
     threadpool_limits(1, user_api="blas")
-    from engine.index import VectorIndex, build_index, load_annoy, tie_aware_recall
-    n, trees, search_k, queries, folder = (int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
-                                           int(sys.argv[5]), sys.argv[6])
+    from engine.model_dir import build_annoy, load_annoy
+    from engine.serve.index import VectorIndex, tie_aware_recall
+    n, trees, search_k, queries, folder = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
+                                           int(sys.argv[4]), sys.argv[5])
     rng = np.random.default_rng(0)
     # Clustered like a catalog (many small neighbourhoods), not uniform noise.
     centres = rng.normal(size=(max(n // 40, 1), 50)).astype(np.float32)
@@ -156,7 +118,7 @@ SCALE_PROBE = textwrap.dedent("""
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     path = os.path.join(folder, "synthetic.ann")
     started = time.perf_counter()
-    build_index(v, __import__("pathlib").Path(path), n_trees=trees)
+    build_annoy(v, __import__("pathlib").Path(path), n_trees=trees)
     build_s = time.perf_counter() - started
     peak_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index = VectorIndex(v, load_annoy(path, 50), search_k=search_k, exact_max=0)
@@ -177,7 +139,7 @@ SCALE_PROBE = textwrap.dedent("""
 
 
 def scaling(quick: bool, search_k: int) -> list[dict]:
-    from engine.index import DEFAULT_TREES
+    from engine.serve.index import DEFAULT_TREES
 
     plans = [(100_000, 20 if quick else DEFAULT_TREES)]
     if not quick:
@@ -185,20 +147,18 @@ def scaling(quick: bool, search_k: int) -> list[dict]:
     out = []
     for n, trees in plans:
         with tempfile.TemporaryDirectory() as folder:
-            proc = subprocess.run([sys.executable, "-c", SCALE_PROBE, str(ROOT), str(n), str(trees),
-                                   str(search_k), "100" if quick else "300", folder],
-                                  capture_output=True, text=True, timeout=1800)
-            if proc.returncode:
-                out.append({"items": n, "error": proc.stderr.strip().splitlines()[-1:]})
+            try:
+                out.append(run_python(SCALE_PROBE, str(n), str(trees), str(search_k),
+                                      "100" if quick else "300", folder, timeout=1800))
+            except subprocess.CalledProcessError as exc:
+                out.append({"items": n, "error": exc.stderr.strip().splitlines()[-1:]})
                 continue
-            out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"  scale {n:,}: {out[-1]}", flush=True)
     return out
 
 
 def run(args) -> dict:
-    sys.path.insert(0, str(ROOT))
-    from engine.recommender import Recommender
+    from engine.serve.recommender import Recommender
 
     quick = bool(getattr(args, "quick", False))
     rec = Recommender.load(args.model)

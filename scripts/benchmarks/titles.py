@@ -15,11 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
 
-from tests.title_sets import not_in_catalog, typed_titles  # noqa: E402
+from engine.quality.title_sets import not_in_catalog, typed_titles
 
 
 def _per_query_ms(fn, queries: list[str], rounds: int) -> tuple[list[float], list[float]]:
@@ -39,8 +37,7 @@ def _per_query_ms(fn, queries: list[str], rounds: int) -> tuple[list[float], lis
 
 
 def _p99(ms: list[float]) -> float:
-    ordered = sorted(ms)
-    return round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 3)
+    return round(float(np.percentile(ms, 99)), 3)
 
 
 def _summary(timings: tuple[list[float], list[float]]) -> dict:
@@ -53,7 +50,7 @@ def _summary(timings: tuple[list[float], list[float]]) -> dict:
 def bench_resolve(rec, queries, rounds: int = 3) -> dict:
     """Resolve latency over `queries` (strings, or (query, expected title) pairs) with `rec`
     (a Recommender or a TitleResolver). Top-1 accuracy is reported for the queries whose expected
-    title is known: given in a pair, or listed in tests/data/typed_titles.tsv."""
+    title is known: given in a pair, or listed in engine/quality/data/typed_titles.tsv."""
     known = {query: expected for query, expected, _ in typed_titles()}
     pairs = []
     for item in queries:
@@ -73,7 +70,7 @@ def bench_resolve(rec, queries, rounds: int = 3) -> dict:
 
 
 def run(args) -> dict:
-    from engine.recommender import Recommender
+    from engine.serve.recommender import Recommender
 
     started = time.perf_counter()
     rec = Recommender.load(args.model)

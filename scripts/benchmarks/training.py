@@ -2,7 +2,7 @@
 then the full build in a subprocess (wall time and peak memory).
 
 Both trainers are judged on one fixed evaluation batch (20,000 true pairs and 5 uniform random
-negatives each, drawn once with a fixed seed) by the same numpy loss (`engine.training.pair_loss`),
+negatives each, drawn once with a fixed seed) by the same numpy loss (`engine.build.training.pair_loss`),
 after every epoch; evaluation time is not counted. The article's loop runs `article_epochs`
 epochs (the article trains 15); its loss after the last one is the target, and the project's
 trainer runs until it matches it. Clocks start before each model is built, so graph tracing and
@@ -11,7 +11,6 @@ XLA compilation count against their trainer.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,8 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.synthetic_graph import ARTICLE_BOOKS, ARTICLE_PAGES, degree_summary, skewed_graph
+from engine import settings
+from engine.errors import ModelDirError
+from engine.model_dir import open_model, read_manifest
 
-ROOT = Path(__file__).resolve().parents[2]
 EVAL_POSITIVES = 20_000
 EVAL_SEED = 20_261_129
 MAX_OURS_EPOCHS = 40
@@ -53,10 +54,10 @@ class EpochClock:
 
 
 def compare(pairs: np.ndarray, n_books: int, n_pages: int, article_epochs: int, log=print) -> dict:
-    from engine.article_baseline import train_article_loop
-    from engine.sampling import PairSampler
-    from engine.training import pair_loss, train
-    from engine.training_config import TrainConfig
+    from engine.build.sampling import PairSampler
+    from engine.build.training import pair_loss, train
+    from engine.build.training_config import TrainConfig
+    from engine.quality.article_model import train_article_loop
 
     # The article's task (uniform negative pages, 5 per positive), so that both trainers chase
     # the same loss on the same held batch: this compares trainers, not recipes.
@@ -118,7 +119,7 @@ def measure_build(quick: bool, log=print) -> dict:
     """`scripts/build_model.py` in a fresh folder, as a new user runs it: fetch from ../shared,
     import TensorFlow, catalog, train, index. Peak RSS from the child's own rusage."""
     with tempfile.TemporaryDirectory(prefix="wikishelf-bench-") as tmp:
-        command = [sys.executable, str(ROOT / "scripts" / "build_model.py"), "--quiet",
+        command = [sys.executable, str(settings.PROJECT_ROOT / "scripts" / "build_model.py"), "--quiet",
                    "--data", os.path.join(tmp, "data"), "--out", os.path.join(tmp, "model")]
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -130,7 +131,7 @@ def measure_build(quick: bool, log=print) -> dict:
         child.stdout.close()
         if code != 0:
             return {"error": (output.strip().splitlines() or ["failed"])[-1], "exit_code": code}
-        manifest = json.loads(Path(tmp, "model", "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(Path(tmp, "model"))
     log(f"  full build: {wall:.1f} s wall, peak RSS {usage.ru_maxrss / 1024:.0f} MB")
     return {"wall_seconds": round(wall, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
             "counts": manifest["counts"], "final_loss": manifest["training"]["final_loss"],
@@ -139,16 +140,16 @@ def measure_build(quick: bool, log=print) -> dict:
 
 def shared_catalog_pairs(args):
     """The catalog build_model.py makes from the data folder (or the model's saved catalog)."""
-    from engine import settings
-    from engine.catalog import Catalog, catalog_from_data_dir
+    from engine.build.catalog import Catalog, catalog_from_data_dir
 
     data = settings.data_dir()
     if (data / "book_info.tsv").is_file():
         catalog = catalog_from_data_dir(data)
-    elif (Path(args.model) / "pairs.npy").is_file():
-        catalog = Catalog.load(Path(args.model))
     else:
-        return None
+        try:
+            catalog = Catalog.from_model(open_model(args.model))
+        except ModelDirError:
+            return None
     return catalog.pairs, catalog.n_books, catalog.n_pages
 
 

@@ -14,17 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import ModelDirError, WikishelfError
-from engine.index import DEFAULT_SEARCH_K, VectorIndex, load_annoy, top_k
-from engine.model_dir import (
-    check_annoy_file,
-    open_pairs,
-    open_vectors,
-    read_json_list,
-    read_manifest,
-)
-from engine.picks import HistoryItem, Pick, PickList, recommend_from_history
+from engine.model_dir import ModelFiles, open_model
+from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
+from engine.serve.picks import HistoryItem, Pick, PickList, book_series, recommend_from_history
+from engine.serve.titles import Resolution, TitleResolver
 from engine.text import clean_link
-from engine.titles import Resolution, TitleResolver
 
 __all__ = ["Recommender", "Neighbour", "HistoryItem", "Pick", "PickList", "Resolution",
            "UnknownTitle", "UnknownPage", "WikishelfError", "ModelDirError"]
@@ -60,68 +54,53 @@ def limit_blas_threads(threads: int) -> None:
 
 
 class Recommender:
-    def __init__(self, model_dir: Path, manifest: dict, titles: list[str], meta: list[dict],
-                 pages: list[str], book_vectors: np.ndarray, page_vectors: np.ndarray,
-                 pairs: np.ndarray, book_index: VectorIndex, page_index: VectorIndex):
-        self.model_dir = model_dir
-        self.manifest = manifest
-        self.titles = titles
-        self.meta = meta
-        self.pages = pages
-        self.book_vectors = book_vectors
-        self.page_vectors = page_vectors
+    """Answers from one opened model directory (engine.model_dir.ModelFiles)."""
+
+    def __init__(self, files: ModelFiles, book_index: VectorIndex, page_index: VectorIndex):
+        self.files = files
+        self.model_dir = files.directory
+        self.manifest = files.manifest
+        self.titles = files.titles
+        self.meta = files.meta
+        self.pages = files.pages
+        self.book_vectors = files.book_vectors
+        self.page_vectors = files.page_vectors
         self.book_index = book_index
         self.page_index = page_index
-        self.title_to_id = {t: i for i, t in enumerate(titles)}
-        self.page_to_id = {p: i for i, p in enumerate(pages)}
-        degrees = np.bincount(pairs[:, 0], minlength=len(titles))
+        self.title_to_id = {t: i for i, t in enumerate(self.titles)}
+        self.page_to_id = {p: i for i, p in enumerate(self.pages)}
+        pairs = files.pairs
+        degrees = files.book_degrees()
         # A book with no kept links was never trained: its vector is noise, so it is never
         # an answer (and asking about it gets an empty list).
         self.has_links = degrees > 0
-        self.series_links = _series_links(pairs, pages)
+        self.series = book_series(self.meta, pairs, self.pages)
         # Pairs sorted by page: the books that really link a page, for books_about.
         by_page = np.argsort(pairs[:, 1], kind="stable")
         self._linkers = pairs[by_page, 0]
-        self._linker_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(pages) + 1))
-        self.resolver = TitleResolver(titles, [m.get("author", "") for m in meta],
-                                      degrees.tolist())
+        self._linker_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.pages) + 1))
+        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees)
 
     @classmethod
     def load(cls, model_dir: Path | str, blas_threads: int | None = 1) -> Recommender:
         """Load a model directory read-only (vectors and Annoy files memory-mapped), or raise
         ModelDirError naming the build command. `blas_threads` caps numpy's BLAS pool for the
         whole process (None leaves it alone)."""
-        model_dir = Path(model_dir)
-        manifest = read_manifest(model_dir)
-        rows = read_json_list(model_dir, "books.json")
-        pages = read_json_list(model_dir, "pages.json")
-        counts = manifest.get("counts", {})
-        if counts.get("books", len(rows)) != len(rows) or counts.get("pages", len(pages)) != len(pages):
-            raise ModelDirError(model_dir, "books.json/pages.json disagree with the manifest counts")
-        if not all(isinstance(r, dict) and isinstance(r.get("title"), str) for r in rows):
-            raise ModelDirError(model_dir, "books.json has rows without a title")
-        book_vectors = open_vectors(model_dir, "book_vectors.npy", len(rows))
-        dim = book_vectors.shape[1]
-        page_vectors = open_vectors(model_dir, "page_vectors.npy", len(pages), dim)
-        pairs = open_pairs(model_dir, len(rows), len(pages))
-        search_k = int(manifest.get("index", {}).get("search_k", DEFAULT_SEARCH_K))
-        annoys = []
-        for name, n in (("books.ann", len(rows)), ("pages.ann", len(pages))):
-            path = check_annoy_file(model_dir, name, n, dim)
-            try:
-                annoys.append(load_annoy(path, dim))
-            except OSError as exc:
-                raise ModelDirError(model_dir, f"{name} cannot be loaded ({exc})") from None
-        if annoys[0].get_n_items() != len(rows) or annoys[1].get_n_items() != len(pages):
-            raise ModelDirError(model_dir, "the Annoy indexes and the catalog disagree in size")
-        untrained = np.bincount(pairs[:, 0], minlength=len(rows)) == 0
-        book_index = VectorIndex(book_vectors, annoys[0], search_k, excluded=untrained)
-        page_index = VectorIndex(page_vectors, annoys[1], search_k)
+        files = open_model(model_dir)
+        search_k = int(files.manifest.get("index", {}).get("search_k", DEFAULT_SEARCH_K))
+        book_index = VectorIndex(files.book_vectors, files.book_annoy(), search_k,
+                                 excluded=files.book_degrees() == 0)
+        page_index = VectorIndex(files.page_vectors, files.page_annoy(), search_k)
         if blas_threads:
             limit_blas_threads(blas_threads)
-        titles = [r.pop("title") for r in rows]
-        return cls(model_dir, manifest, titles, rows, pages, book_vectors, page_vectors, pairs,
-                   book_index, page_index)
+        return cls(files, book_index, page_index)
+
+    def find_book(self, title: str) -> int | None:
+        """The row of an exact catalog title, else of what `resolve` finds; None if nothing."""
+        try:
+            return self.book_id(title)
+        except UnknownTitle:
+            return None
 
     # -- lookups --
     def resolve(self, text: str) -> Resolution:
@@ -187,15 +166,6 @@ class Recommender:
                 if np.isfinite(ranking[i])]
 
     def recommend(self, history: list[HistoryItem], k: int = 10) -> PickList:
-        """Personalised picks; see engine.picks for the rules. An empty or unusable history gives
+        """Personalised picks; see engine.serve.picks for the rules. An empty or unusable history gives
         an empty PickList whose `.reason` says what to do."""
         return recommend_from_history(self, history, self._k(k))
-
-
-def _series_links(pairs: np.ndarray, pages: list[str]) -> dict[int, str]:
-    """Books linking a page that names a series ('category:alex cross (novel series)')."""
-    series_pages = [i for i, p in enumerate(pages) if "series" in p and p != "book series"]
-    out: dict[int, str] = {}
-    for book, page in pairs[np.isin(pairs[:, 1], series_pages)]:
-        out.setdefault(int(book), pages[int(page)])
-    return out

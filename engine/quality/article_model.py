@@ -5,7 +5,7 @@ pure-Python generator: `random.sample` of `n_positive` true pairs, then random (
 pairs checked one by one against a `set` of true pairs until the batch holds `negative_ratio`
 negatives per positive, shuffled, fed to `model.fit`; Adam with Keras defaults. Only the
 Keras 3 spellings differ (`fit` for `fit_generator`, 1-D inputs for `shape=[1]` + `Reshape`).
-Never used to build a model: it exists to be measured against `engine.training`.
+Never used to build a model: it exists to be measured against `engine.build.training`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,6 @@ tie-aware recall@10 0.98 on these embeddings, whose neighbours sit very close to
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from annoy import AnnoyIndex
 
@@ -26,29 +24,6 @@ EXACT_MAX_ITEMS = 200_000
 TIE_TOLERANCE = 1e-5
 
 Hits = list[tuple[int, float]]
-
-
-def build_index(vectors: np.ndarray, path: Path, n_trees: int = DEFAULT_TREES, seed: int = 0,
-                skip: np.ndarray | None = None) -> None:
-    """Write an index of every row. Rows flagged in `skip` (books with no links, whose vectors
-    were never trained) get a zero vector, which Annoy scores at cosine 0; callers filter them."""
-    index = AnnoyIndex(vectors.shape[1], "angular")
-    index.set_seed(seed)
-    zero = np.zeros(vectors.shape[1], dtype=np.float32)
-    for i, row in enumerate(vectors):
-        index.add_item(i, row if skip is None or not skip[i] else zero)
-    index.build(n_trees, n_jobs=1)  # one job: the same seed gives the same trees
-    tmp = path.with_suffix(".tmp")
-    index.save(str(tmp))
-    index.unload()
-    tmp.replace(path)
-
-
-def load_annoy(path: Path, dim: int) -> AnnoyIndex:
-    index = AnnoyIndex(dim, "angular")
-    if not index.load(str(path), prefault=False):  # memory-mapped, shared between processes
-        raise OSError(f"cannot load Annoy index {path}")
-    return index
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -105,10 +80,6 @@ class VectorIndex:
         self.exact = annoy is None or n <= exact_max
         if annoy is not None and annoy.get_n_items() != n:
             raise ValueError(f"Annoy index has {annoy.get_n_items()} items, vectors {n}")
-
-    @classmethod
-    def open(cls, ann_path: Path, vectors: np.ndarray, **kwargs) -> VectorIndex:
-        return cls(vectors, load_annoy(ann_path, vectors.shape[1]), **kwargs)
 
     def __len__(self) -> int:
         return len(self.vectors)

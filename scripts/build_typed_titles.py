@@ -1,6 +1,7 @@
-"""Writes tests/data/typed_titles.tsv: titles as people type them, made from real catalog books.
+"""Writes engine/quality/data/typed_titles.tsv: titles as people type them, made from real
+catalog books.
 
-    .venv/bin/python tests/data/build_typed_titles.py [--model models/default]
+    .venv/bin/python scripts/build_typed_titles.py [--model models/default]
 
 Each kind of damage is applied to books drawn at random (fixed seed) from the catalog, and only
 where the answer stays knowable: a book whose name is shared by another is asked for with its
@@ -11,7 +12,6 @@ A hand-written list of well-known books follows. Re-running gives the same file.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
@@ -19,12 +19,10 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from engine import settings
+from engine.model_dir import open_model
+from engine.quality.title_sets import TYPED_TITLES as OUT
 
-from engine import settings  # noqa: E402
-
-OUT = Path(__file__).with_name("typed_titles.tsv")
 NOTE = re.compile(r"\s*\(([^()]*)\)$")
 SPELLED_OUT = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d"})
 CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х"})
@@ -121,9 +119,9 @@ def full_width(text: str) -> str:
 
 
 def build(model: Path, seed: int = 7) -> list[tuple[str, str, str]]:
-    rows = json.loads((model / "books.json").read_text(encoding="utf-8"))
-    titles = [r["title"] for r in rows]
-    authors = [r.get("author", "") for r in rows]
+    files = open_model(model)
+    titles = files.titles
+    authors = [m.get("author", "") for m in files.meta]
     by_base = defaultdict(list)
     for i, t in enumerate(titles):
         by_base[fold(split_note(t)[0])].append(i)

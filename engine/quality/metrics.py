@@ -229,8 +229,8 @@ def same_author_precision(similarity: SimilarityRows, authors: np.ndarray, candi
 
 
 class NeighbourTable:
-    """Exact nearest books, precomputed for the books a test asks about; answers `by_item` like
-    engine.index.VectorIndex, so the recommender's own code runs on any method's similarity.
+    """Exact nearest books, precomputed for the books a test asks about; answers `by_items` like
+    engine.serve.index.VectorIndex, so the recommender's own code runs on any method's similarity.
     A tiny seeded jitter breaks ties at random rather than by alphabetical index."""
 
     def __init__(self, similarity: SimilarityRows, books: np.ndarray, candidates: np.ndarray,
@@ -248,23 +248,25 @@ class NeighbourTable:
                 idx = idx[np.isfinite(row[idx])]
                 self.rows[int(book)] = [(int(i), float(row[i])) for i in idx]
 
-    def by_item(self, item: int, k: int) -> list[tuple[int, float]]:
-        return self.rows.get(int(item), [])[:k]
+    def by_items(self, items, k: int) -> list[list[tuple[int, float]]]:
+        return [self.rows.get(int(item), [])[:k] for item in items]
 
 
 @dataclass
-class EvalShelf:
-    """What engine.picks.recommend_from_history reads from a Recommender, built in memory."""
+class EvalCatalog:
+    """A engine.serve.picks.PickCatalog built in memory from any method's neighbours, so the
+    product's own picks run on every method."""
     titles: list[str]
     meta: list[dict]
+    series: list[str | None]
     has_links: np.ndarray
     book_index: NeighbourTable
 
     def __post_init__(self):
         self.title_to_id = {t: i for i, t in enumerate(self.titles)}
 
-    def book_id(self, title: str) -> int:
-        return self.title_to_id[title]
+    def find_book(self, title: str) -> int | None:
+        return self.title_to_id.get(title)
 
 
 def leave_one_out_cases(groups: list[np.ndarray], max_history: int = 20,
@@ -286,15 +288,15 @@ def leave_one_out_cases(groups: list[np.ndarray], max_history: int = 20,
     return cases
 
 
-def leave_one_out(shelf: EvalShelf, cases: list[tuple[np.ndarray, int]], k: int = 10) -> dict:
+def leave_one_out(catalog: EvalCatalog, cases: list[tuple[np.ndarray, int]], k: int = 10) -> dict:
     """hit@k and MRR of the held-out book among `recommend`'s picks for the rest of its group."""
-    from engine.picks import HistoryItem, recommend_from_history
+    from engine.serve.picks import HistoryItem, recommend_from_history
 
     hits, reciprocal = [], []
     for history, held in cases:
-        items = [HistoryItem(shelf.titles[b]) for b in history]
-        picks = [p.title for p in recommend_from_history(shelf, items, k)]
-        target = shelf.titles[held]
+        items = [HistoryItem(catalog.titles[b]) for b in history]
+        picks = [p.title for p in recommend_from_history(catalog, items, k)]
+        target = catalog.titles[held]
         rank = picks.index(target) + 1 if target in picks else 0
         hits.append(rank > 0)
         reciprocal.append(1.0 / rank if rank else 0.0)

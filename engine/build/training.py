@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-from engine.sampling import PairSampler, prefetched  # noqa: E402
-from engine.training_config import TrainConfig  # noqa: E402
+from engine.build.sampling import PairSampler, prefetched  # noqa: E402
+from engine.build.training_config import TrainConfig  # noqa: E402
 
 
 @dataclass

@@ -8,7 +8,7 @@ first gets one pick, then seats go by weight), so a mixed shelf gets picks from 
 author and no series takes more than a few seats. Every pick names the reads it comes from.
 
 Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `book_id`
-(the Recommender, or engine.evaluation's in-memory shelves).
+(the Recommender, or engine.quality.metrics's in-memory shelves).
 """
 
 from __future__ import annotations
@@ -16,12 +16,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from engine.errors import WikishelfError
 from engine.text import strip_accents
+
+Hits = list[tuple[int, float]]
+
+
+class NeighbourSource(Protocol):
+    """Nearest books of books, best first, the book itself and untrained books left out."""
+
+    def by_items(self, items: Sequence[int], k: int) -> list[Hits]: ...
+
+
+class PickCatalog(Protocol):
+    """What picks need of a catalog."""
+
+    titles: Sequence[str]
+    meta: Sequence[Mapping]  # display fields; `author` feeds the diversity caps
+    series: Sequence[str | None]  # one series name per book, or None
+    has_links: np.ndarray  # bool per book: trained, so it may vote and be picked
+    book_index: NeighbourSource
+
+    def find_book(self, title: str) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -117,18 +140,6 @@ def recency_weights(reads: list[Read]) -> list[float]:
     return [decay(r.when) if r.when is not None else median for r in reads]
 
 
-def lookup(rec, title) -> int | None:
-    if not isinstance(title, str) or not title.strip():
-        return None
-    exact = getattr(rec, "title_to_id", {}).get(title)
-    if exact is not None:
-        return exact
-    try:
-        return rec.book_id(title)
-    except (KeyError, WikishelfError):  # a title from an older model: skip it
-        return None
-
-
 def merge_history(rec, history) -> tuple[dict[int, Read], list[str]]:
     """One Read per book: its latest date, and the latest rating given (a re-read without a
     rating keeps the earlier opinion). Titles that no longer resolve are returned as skipped."""
@@ -136,7 +147,7 @@ def merge_history(rec, history) -> tuple[dict[int, Read], list[str]]:
     skipped: list[str] = []
     for order, item in enumerate(history or ()):
         title = getattr(item, "title", None)
-        book = lookup(rec, title)
+        book = rec.find_book(title) if isinstance(title, str) and title.strip() else None
         if book is None:
             skipped.append(str(title))
             continue
@@ -158,15 +169,8 @@ def _is_newer(a: Read, b: Read) -> bool:
     return a.order > b.order
 
 
-def neighbour_lists(rec, books: list[int], n: int) -> list[list[tuple[int, float]]]:
-    index = rec.book_index
-    if hasattr(index, "by_items"):
-        return index.by_items(books, n)
-    return [index.by_item(b, n) for b in books]
-
-
 def interests(books: list[int], lists: list[list[tuple[int, float]]]) -> dict[int, int]:
-    """Each liked read -> one representative read of its interest (union-find over the rule
+    """Each liked read -> one representative read of its interest (connected components of the rule
     above; `lists` are each read's nearest books, best first, cut to the radius)."""
     if not books:
         return {}
@@ -182,18 +186,14 @@ def interests(books: list[int], lists: list[list[tuple[int, float]]]) -> dict[in
         ids[np.minimum(pos, len(ids) - 1)] == books)
     columns = np.where(listed, pos, len(ids))
     near |= member[:, columns] > 0  # read b is in read a's list
-    near |= near.T
-    parent = list(range(len(books)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(*np.nonzero(np.triu(near, 1)), strict=True):
-        parent[find(int(a))] = find(int(b))
-    return {book: books[find(i)] for i, book in enumerate(books)}
+    rows, cols = np.nonzero(near)
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=near.shape)
+    _, label = connected_components(graph, directed=False)
+    # The representative of an interest: its first member in `books` order.
+    first = {}
+    for i, group in enumerate(label.tolist()):
+        first.setdefault(group, books[i])
+    return {book: first[group] for book, group in zip(books, label.tolist(), strict=True)}
 
 
 _DISAMBIGUATOR = re.compile(r"\s*\([^)]*\)\s*$")
@@ -225,13 +225,23 @@ def author_keys(author: str) -> list[str]:
     return [key for key in (_NOT_ALNUM.sub("", strip_accents(n)) for n in names) if key]
 
 
-def diversity_keys(rec, book: int) -> list[str]:
+def diversity_keys(rec: PickCatalog, book: int) -> list[str]:
     keys = ["author:" + a for a in author_keys(str(rec.meta[book].get("author", "")))]
-    for series in (rec.meta[book].get("series"), getattr(rec, "series_links", {}).get(book),
-                   series_key(rec.titles[book])):
+    for series in (rec.series[book], series_key(rec.titles[book])):
         if series:
             keys.append("series:" + str(series).lower())
     return keys
+
+
+def book_series(meta: Sequence[Mapping], pairs: np.ndarray, pages: Sequence[str]) -> list[str | None]:
+    """Per book its series: the infobox `series`, else a linked page that names a series
+    ('category:alex cross (novel series)'), else None."""
+    series: list[str | None] = [m.get("series") or None for m in meta]
+    series_pages = [i for i, p in enumerate(pages) if "series" in p and p != "book series"]
+    for book, page in pairs[np.isin(pairs[:, 1], series_pages)].tolist():
+        if series[book] is None:
+            series[book] = pages[page]
+    return series
 
 
 def per_key_cap(k: int) -> int:
@@ -239,7 +249,7 @@ def per_key_cap(k: int) -> int:
     return max(2, (k + 2) // 3)
 
 
-def recommend_from_history(rec, history, k: int = 10) -> PickList:
+def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
     if k <= 0:
         return PickList()
     if not history:
@@ -258,7 +268,7 @@ def recommend_from_history(rec, history, k: int = 10) -> PickList:
         return PickList(reason=reason, skipped=skipped)
 
     n = max(NEIGHBOURS_PER_READ, 3 * k)
-    lists = neighbour_lists(rec, [r.book for r in voters], n)
+    lists = rec.book_index.by_items([r.book for r in voters], n)
     votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
     radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
     likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]

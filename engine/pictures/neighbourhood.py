@@ -2,7 +2,7 @@
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no global figure state), so the
 bot can call `draw_neighbourhood` from a worker thread. The 2-D coordinates were computed at build
-time (engine/projection.py); nothing here runs t-SNE.
+time (engine/build/layout.py) and opened through engine.model_dir; nothing here runs t-SNE.
 """
 
 from __future__ import annotations
@@ -16,29 +16,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from engine.errors import BUILD_COMMAND, WikishelfError
-from engine.projection import BOOK_MAP
+from engine.errors import WikishelfError
 
 BACKGROUND = "#c8c8c8"
 BOOK_COLOUR = "#d62728"
 NEIGHBOUR_COLOUR = "#1f77b4"
 MAX_K = 30
 LABEL_CHARS = 42
-
-
-def load_book_map(model_dir: Path) -> np.ndarray:
-    """The (n_books, 2) map coordinates stored in a model directory (NaN: a book not on the map)."""
-    path = Path(model_dir) / BOOK_MAP
-    if not path.is_file():
-        raise WikishelfError(f"The model in {model_dir} has no map coordinates ({BOOK_MAP}); "
-                             f"rebuild it with: {BUILD_COMMAND} --out {model_dir}")
-    try:
-        xy = np.load(path)  # ~300 KB for 37 k books: a plain read costs about a millisecond
-    except (OSError, ValueError) as exc:
-        raise WikishelfError(f"{path} could not be read ({exc}); rebuild the model") from None
-    if xy.ndim != 2 or xy.shape[1] != 2:
-        raise WikishelfError(f"{path} has shape {xy.shape}, not (books, 2); rebuild the model")
-    return np.asarray(xy, dtype=np.float32)
 
 
 def shorten(text: str, limit: int = LABEL_CHARS) -> str:
@@ -113,10 +97,7 @@ def draw_neighbourhood(rec, title: str, out_path: Path, k: int = 10) -> Path:
     an overview on the left, a labelled close-up on the right. Returns `out_path`."""
     if not 1 <= int(k) <= MAX_K:
         raise WikishelfError(f"k must be between 1 and {MAX_K}")
-    xy = load_book_map(rec.model_dir)
-    if len(xy) != len(rec.titles):
-        raise WikishelfError(f"The map in {rec.model_dir} is stale ({len(xy)} books, model "
-                             f"{len(rec.titles)}); rebuild with: {BUILD_COMMAND}")
+    xy = rec.files.book_map()
     book = rec.book_id(title)
     name = rec.titles[book]
     if not np.isfinite(xy[book]).all():
@@ -131,8 +112,9 @@ def draw_neighbourhood(rec, title: str, out_path: Path, k: int = 10) -> Path:
     author = rec.meta[book].get("author")
     fig.suptitle(f"{shorten(name, 60)}{f' ({author})' if author else ''} and its "
                  f"{len(hits)} nearest books", fontsize=13, x=0.02, ha="left")
+    dim = rec.files.dim
     fig.text(0.02, 0.895, f"Each grey dot is one of {len(on_map):,} books, placed by t-SNE of "
-             "the 50-number embeddings; similarity is the cosine in 50 dimensions.",
+             f"the {dim}-number embeddings; similarity is the cosine in {dim} dimensions.",
              fontsize=8.5, color="#555555")
 
     overview = fig.add_axes((0.02, 0.03, 0.30, 0.80))

@@ -15,6 +15,8 @@ from engine.text import clean_infobox_value, clean_title
 
 # book_info.tsv columns whose values are wikilinks in the real articles.
 INFOBOX_LINK_FIELDS = ("author", "genre", "country", "publisher", "language")
+# Infobox fields kept for display and for picks (`series` keeps one author's cycle together).
+ARTICLE_INFO_FIELDS = ("author", "genre", "country", "series")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 
 
@@ -56,7 +58,7 @@ def read_article_ndjson(path: Path, stats: Counter | None = None) -> Iterator[Bo
             links = [w for w in wikilinks if isinstance(w, str) and not w.startswith("Wikipedia:")]
             stats["wikipedia_links_dropped"] += sum(
                 1 for w in wikilinks if isinstance(w, str) and w.startswith("Wikipedia:"))
-            info = {k: clean_infobox_value(str(infobox[k])) for k in ("author", "genre", "country")
+            info = {k: clean_infobox_value(str(infobox[k])) for k in ARTICLE_INFO_FIELDS
                     if infobox.get(k)}
             year = _year_from(infobox)
             if year:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.sources import BookRecord, read_article_ndjson, read_book_info
+from engine.model_dir import ModelFiles
+from engine.build.sources import BookRecord, read_article_ndjson, read_book_info
 from engine.text import clean_link, display_name, wikipedia_url
 
 # The article drops these: they say how a book was bound, not what it is about.
@@ -33,7 +33,7 @@ class Catalog:
     books: list[str]
     pages: list[str]
     pairs: np.ndarray  # (n, 2) int32: book index, page index; sorted, unique
-    meta: list[dict]  # per book: author, year, genre, country, url
+    meta: list[dict]  # per book: author, year, genre, country, series, url
     stats: dict = field(default_factory=dict)
 
     @property
@@ -59,28 +59,15 @@ class Catalog:
     def page_degrees(self) -> np.ndarray:
         return np.bincount(self.pairs[:, 1], minlength=self.n_pages)
 
+    @classmethod
+    def from_model(cls, files: ModelFiles) -> Catalog:
+        """The catalog a model directory was built from (engine.model_dir.open_model)."""
+        return cls(list(files.titles), list(files.pages), np.asarray(files.pairs),
+                   [dict(m) for m in files.meta], dict(files.manifest.get("catalog_stats", {})))
+
     def links_of(self, book: int) -> np.ndarray:
         lo, hi = np.searchsorted(self.pairs[:, 0], [book, book + 1])
         return self.pairs[lo:hi, 1]
-
-    # -- persistence: the model directory keeps the catalog next to the vectors --
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "books.json").write_text(
-            json.dumps([{"title": t, **m} for t, m in zip(self.books, self.meta, strict=True)],
-                       ensure_ascii=False), encoding="utf-8")
-        (directory / "pages.json").write_text(json.dumps(self.pages, ensure_ascii=False),
-                                              encoding="utf-8")
-        np.save(directory / "pairs.npy", self.pairs)
-
-    @classmethod
-    def load(cls, directory: Path, with_pairs: bool = True) -> Catalog:
-        rows = json.loads((directory / "books.json").read_text(encoding="utf-8"))
-        pages = json.loads((directory / "pages.json").read_text(encoding="utf-8"))
-        pairs = (np.load(directory / "pairs.npy") if with_pairs
-                 else np.zeros((0, 2), dtype=np.int32))
-        books = [r.pop("title") for r in rows]
-        return cls(books, pages, pairs, rows)
 
 
 def _merge(records: Iterable[BookRecord]) -> dict[str, tuple[list[str], dict]]:
@@ -106,6 +93,8 @@ def _display_meta(title: str, info: dict) -> dict:
         meta["genre"] = info["genre"].strip().lower()
     if info.get("country"):
         meta["country"] = pretty(info["country"].strip())
+    if info.get("series"):
+        meta["series"] = info["series"].strip()
     return meta
 
 

@@ -1,32 +1,11 @@
-"""Text folding for title matching: one key shape for catalog titles and for what people type,
-and the ways a typed title can carry its author ("war and peace by tolstoy")."""
+"""The ways typed text can carry a title: whole, or with its author ("war and peace by tolstoy",
+"tolstoy - war and peace"), a subtitle, or a trailing note ("(Harry Potter, #1)")."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from engine.text import strip_accents
-
-# Letters from other scripts that look Latin (a Cyrillic "а" pasted into "The Hobbit"), letters
-# that accents folding leaves alone, and invisible characters that only split words apart.
-_LOOKALIKES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-    "τ": "t", "υ": "u", "χ": "x", "ø": "o", "æ": "ae", "œ": "oe", "ð": "d", "đ": "d", "ł": "l",
-    "þ": "th", "ı": "i", "ß": "ss", "&": " and ",
-    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
-})
-# Apostrophes vanish ("sorcerer's" and "sorcerers" meet); any other non-word run is one space.
-_APOSTROPHES = re.compile(r"['`´‘’ʼʻ′]")
-_NON_WORD = re.compile(r"[\W_]+")
-_ASCII_FOLD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()}
-                            | {"'": None, "`": None, "&": " and "})
-# Dropped when a title starts with one and more words follow, on both sides of a comparison.
-LEADING_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "der", "das", "el", "il",
-                              "los", "las"})
 # A trailing Wikipedia disambiguator or Goodreads series note: "Dune (novel)", "(Harry Potter, #1)".
 TRAILING_PARENS = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 # What separates a title from its author in typed text; the author may stand on either side.
@@ -38,21 +17,6 @@ _AUTHOR_SEPARATORS = (
 # Words in an author hint that say nothing about who wrote the book.
 AUTHOR_FILLER = frozenset({"by", "written", "author", "novel", "book", "the", "and", "von", "de",
                            "par", "from", "et", "al"})
-
-
-def normalise(text: str) -> str:
-    """Case, accents, Unicode look-alikes, punctuation and spacing folded away."""
-    text = text or ""
-    if text.isascii():  # most titles: one table lookup per character
-        return " ".join(text.lower().translate(_ASCII_FOLD).split())
-    text = strip_accents(unicodedata.normalize("NFKC", text).casefold().translate(_LOOKALIKES))
-    return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text)).strip()
-
-
-def strip_article(key: str) -> str:
-    """'the hobbit' -> 'hobbit'; a title that is only an article keeps it."""
-    head, _, rest = key.partition(" ")
-    return rest if rest and head in LEADING_ARTICLES else key
 
 
 def split_subtitle(title: str) -> tuple[str, str]:

@@ -145,7 +145,7 @@ class ImplicitFactors:
 
 
 class Embedding:
-    """The project's model: engine.training.train with the shipped TrainConfig."""
+    """The project's model: engine.build.training.train with the shipped TrainConfig."""
     name = "wikishelf"
     knn = (100, 12.0)
 
@@ -155,7 +155,7 @@ class Embedding:
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
         from dataclasses import replace
 
-        from engine.training import train
+        from engine.build.training import train
 
         config = replace(self.config, seed=seed)
         result = train(pairs, n_books, n_pages, config, progress=False, log=lambda *a: None)

@@ -1,5 +1,6 @@
-"""The title query sets kept in tests/data, and a resolver over the real catalog; shared by the
-title tests and the resolve benchmark (scripts/benchmarks/titles.py)."""
+"""The typed-title query sets (engine/quality/data, written by scripts/build_typed_titles.py),
+and the real catalog's resolver built as the product builds it; shared by the title tests and
+the resolve benchmark (scripts/benchmarks/titles.py)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,14 @@ def not_in_catalog() -> list[str]:
 @lru_cache(maxsize=1)
 def real_catalog():
     """The 37,020-book catalog as the default build makes it (titles and display authors)."""
-    from engine.catalog import catalog_from_data_dir
+    from engine.build.catalog import catalog_from_data_dir
 
     return catalog_from_data_dir(settings.SHARED_WIKIPEDIA_DIR)
 
 
 @lru_cache(maxsize=1)
 def real_resolver():
-    from engine.titles import TitleResolver
+    from engine.serve.titles import TitleResolver
 
     catalog = real_catalog()
-    return TitleResolver(catalog.books, [m.get("author", "") for m in catalog.meta])
+    return TitleResolver.for_catalog(catalog.books, catalog.meta, catalog.book_degrees())

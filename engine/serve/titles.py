@@ -1,6 +1,6 @@
 """Turning what people type into one catalog book.
 
-Titles are folded once at load (engine.title_text). A query is read every plausible way (whole,
+Titles are folded once at load (engine.text.normalise). A query is read every plausible way (whole,
 or title + author hint), candidates come from exact keys and a word index (typo'd words corrected
 against the catalog's vocabulary), and each candidate is scored by edit similarity, prefix and
 word coverage. A book is "found" only when its score is high and no other book comes close, so a
@@ -19,15 +19,8 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from engine.title_text import (
-    AUTHOR_FILLER,
-    TRAILING_PARENS,
-    Reading,
-    normalise,
-    readings,
-    split_subtitle,
-    strip_article,
-)
+from engine.serve.readings import AUTHOR_FILLER, TRAILING_PARENS, Reading, readings, split_subtitle
+from engine.text import normalise, strip_article
 
 __all__ = ["Resolution", "TitleResolver", "normalise"]
 
@@ -91,6 +84,12 @@ def _allowed_edits(word: str) -> int:
 
 
 class TitleResolver:
+    @classmethod
+    def for_catalog(cls, titles: list[str], meta: list[dict], book_degrees) -> TitleResolver:
+        """The resolver the product serves: display authors as hints, and a book's link count
+        as its popularity (the better-known of two same-named books wins a close call)."""
+        return cls(titles, [m.get("author", "") for m in meta], [float(d) for d in book_degrees])
+
     def __init__(self, titles: list[str], authors: list[str] | None = None,
                  popularity: list[float] | None = None):
         self.titles = list(titles)

@@ -12,10 +12,10 @@ whose vectors were never trained) get NaN coordinates: they have no place on a m
 from __future__ import annotations
 
 import numpy as np
+from annoy import AnnoyIndex
 
-from engine.index import load_annoy
+from engine.model_dir import BOOK_MAP
 
-BOOK_MAP = "book_map.npy"
 NEIGHBOURS = 15
 # Annoy nodes inspected per query: the layout needs good neighbours, not exact ones. Measured
 # on the shared model (100 trees): 400 finds ~80% of the exact top-15 at ~0.2 ms a query.
@@ -25,11 +25,10 @@ LATE_ITERATIONS = 150  # at LATE_EXAGGERATION: clusters settle
 LATE_EXAGGERATION = 3.0
 
 
-def neighbour_graph(ann_path, dim: int, rows: np.ndarray, k: int = NEIGHBOURS,
+def neighbour_graph(annoy: AnnoyIndex, rows: np.ndarray, k: int = NEIGHBOURS,
                     search_k: int = SEARCH_K) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest kept rows of each kept row (itself excluded), as positions in `rows`,
     with squared-chord distances (monotone in cosine). Short rows are padded by repeating."""
-    annoy = load_annoy(ann_path, dim)
     position = np.full(annoy.get_n_items(), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
     indices = np.empty((len(rows), k), dtype=np.int64)
@@ -43,13 +42,12 @@ def neighbour_graph(ann_path, dim: int, rows: np.ndarray, k: int = NEIGHBOURS,
         hits += hits[-1:] * (k - len(hits))
         indices[r] = [h[0] for h in hits]
         distances[r] = [h[1] * h[1] / 2 for h in hits]
-    annoy.unload()
     return indices, distances
 
 
-def project(vectors: np.ndarray, ann_path, keep: np.ndarray | None = None, seed: int = 0,
+def project(vectors: np.ndarray, annoy: AnnoyIndex, keep: np.ndarray | None = None, seed: int = 0,
             k: int = NEIGHBOURS) -> np.ndarray:
-    """(n, 2) float32 map coordinates of `vectors` (rows of an Annoy index at `ann_path`);
+    """(n, 2) float32 map coordinates of `vectors` (the rows of `annoy`);
     NaN for rows not in `keep`."""
     n = len(vectors)
     keep = np.ones(n, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
@@ -64,7 +62,7 @@ def project(vectors: np.ndarray, ann_path, keep: np.ndarray | None = None, seed:
     # On a handful of rows 15 neighbours link nearly everything to everything and the layout
     # collapses to a point; a quarter of the rows keeps small maps apart.
     k = min(k, max(2, (len(rows) - 1) // 4))
-    indices, distances = neighbour_graph(ann_path, vectors.shape[1], rows, k)
+    indices, distances = neighbour_graph(annoy, rows, k)
     data = np.asarray(vectors[rows], dtype=np.float32)
     affinities = affinity.Uniform(k_neighbors=k, knn_index=PrecomputedNeighbors(indices, distances))
     start = initialization.pca(data, random_state=seed)

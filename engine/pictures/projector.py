@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.catalog import Catalog
-from engine.model_dir import read_manifest
+from engine.model_dir import open_model
 
 CONFIG = "projector_config.json"
 BOOK_COLUMNS = ("title", "author", "genre", "country")
@@ -43,26 +42,24 @@ def embedding_entry(name: str, shape: tuple[int, int], vectors: str, metadata: s
 
 def export_projector(model_dir: Path, out_dir: Path, with_pages: bool = True) -> Path:
     """Write the projector files of a model directory into out_dir; returns the config path."""
-    model_dir, out_dir = Path(model_dir), Path(out_dir)
-    read_manifest(model_dir)  # a clear error for a missing or partial model
-    catalog = Catalog.load(model_dir)
+    files = open_model(model_dir)  # a clear error for a missing or partial model
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     embeddings = []
 
-    linked = np.flatnonzero(catalog.book_degrees() > 0)
-    book_vectors = np.load(model_dir / "book_vectors.npy", mmap_mode="r")[linked]
+    linked = np.flatnonzero(files.book_degrees() > 0)
+    book_vectors = files.book_vectors[linked]
     write_vectors(out_dir / "books_vectors.tsv", book_vectors)
     write_metadata(out_dir / "books_metadata.tsv", BOOK_COLUMNS,
-                   ((catalog.books[i], *(catalog.meta[i].get(c, "") for c in BOOK_COLUMNS[1:]))
+                   ((files.titles[i], *(files.meta[i].get(c, "") for c in BOOK_COLUMNS[1:]))
                     for i in linked.tolist()))
     embeddings.append(embedding_entry("wikishelf books", book_vectors.shape,
                                       "books_vectors.tsv", "books_metadata.tsv"))
     if with_pages:
-        page_vectors = np.load(model_dir / "page_vectors.npy", mmap_mode="r")
-        write_vectors(out_dir / "pages_vectors.tsv", page_vectors)
+        write_vectors(out_dir / "pages_vectors.tsv", files.page_vectors)
         write_metadata(out_dir / "pages_metadata.tsv", PAGE_COLUMNS,
-                       zip(catalog.pages, catalog.page_degrees().tolist(), strict=True))
-        embeddings.append(embedding_entry("wikishelf linked pages", page_vectors.shape,
+                       zip(files.pages, files.page_degrees().tolist(), strict=True))
+        embeddings.append(embedding_entry("wikishelf linked pages", files.page_vectors.shape,
                                           "pages_vectors.tsv", "pages_metadata.tsv"))
     config = out_dir / CONFIG
     config.write_text(json.dumps({"embeddings": embeddings}, indent=2), encoding="utf-8")

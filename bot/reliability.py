@@ -1,0 +1,226 @@
+"""The reliability harness: many simulated users, a flood and a crash, against the real service
+and the real SQLite store. The tests (test_load, test_crash_durability) and the benchmark
+(scripts/bench.py --sections reliability) both drive it.
+
+Load: N simulated users all connected at once, each sending C mixed commands (through the same
+line parser the console uses, to the service with the real SQLite store); per-command latency,
+event-loop lag from a ticker task, and a check that every acknowledged write is in the database
+exactly once. Flood: one user sending as fast as it can while the others work; the throttle
+answers it "slow down" and the others' latency is compared with a run without the flood.
+Crash: a subprocess writing a burst of reads is SIGKILLed mid-burst, then the database is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot import answers as a
+from bot.console import answer_line
+from bot.service import ShelfService
+from bot.store import Store
+from bot.throttle import Throttle
+
+# The folder holding the bot package: the crash writer's child process imports the same code.
+PROJECT = Path(__file__).resolve().parents[1]
+
+READ_SHARE = 0.3  # of commands that write (read/unread); the rest only look things up
+
+
+@dataclass
+class LoadResult:
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    lag_ms: list[float] = field(default_factory=list)
+    acked: dict[str, dict[str, int | None]] = field(default_factory=dict)  # user -> title -> rating
+    throttled: int = 0
+    wall_s: float = 0.0
+
+    def all_latencies(self) -> list[float]:
+        return [x for values in self.latencies_ms.values() for x in values]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+def titles_of(rec, count: int, seed: int) -> list[str]:
+    """Catalog titles that resolve to themselves (what a user picks from autocomplete)."""
+    titles = list(rec.title_to_id)
+    random.Random(seed).shuffle(titles)
+    chosen = []
+    for title in titles:
+        resolution = rec.resolve(title)
+        if resolution.found and resolution.title == title and not title[-1].isdigit():
+            chosen.append(title)
+            if len(chosen) == count:
+                break
+    return chosen
+
+
+def script_for(user_index: int, commands: int, titles: list[str]) -> list[tuple[str, str, int]]:
+    """(kind, line, rating) commands for one user: mixed lookups and writes, seeded."""
+    rng = random.Random(user_index)
+    lines = []
+    for _ in range(commands):
+        title = rng.choice(titles)
+        roll = rng.random()
+        if roll < READ_SHARE:
+            rating = rng.randint(1, 5)
+            lines.append(("read", f"!read {title} rating={rating}", rating))
+        elif roll < READ_SHARE + 0.05:
+            lines.append(("unread", f"!unread {title}", 0))
+        else:
+            kind = rng.choice(["similar", "info", "shelf", "next", "about", "pages", "help"])
+            arg = {"similar": title, "info": title.lower(), "shelf": "", "next": "5",
+                   "about": title, "pages": title, "help": ""}[kind]
+            lines.append((kind, f"!{kind} {arg}".strip(), 0))
+    return lines
+
+
+async def ticker(lags: list[float], stop: asyncio.Event, every: float = 0.01) -> None:
+    """Event-loop lag: how late a 10 ms sleep wakes up."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        started = loop.time()
+        await asyncio.sleep(every)
+        lags.append((loop.time() - started - every) * 1000)
+
+
+async def simulated_user(service, user: str, script, result: LoadResult, think_s: float,
+                         rng: random.Random) -> None:
+    acked = result.acked.setdefault(user, {})
+    await asyncio.sleep(rng.uniform(0, think_s))  # users do not all press enter in one instant
+    for kind, line, rating in script:
+        started = time.perf_counter()
+        try:
+            answer = await answer_line(service, user, line)
+        except Exception as exc:  # any exception is an error of the bot
+            result.errors.append(f"{user} {line[:60]}: {exc!r}")
+            continue
+        result.latencies_ms.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+        if isinstance(answer, a.Problem) and answer.message.startswith("Slow down"):
+            result.throttled += 1
+        elif kind == "read" and isinstance(answer, a.Logged):
+            acked[answer.book.title] = rating
+        elif kind == "unread" and isinstance(answer, a.Unlogged):
+            acked.pop(answer.book.title, None)
+        elif kind == "read":
+            result.errors.append(f"{user} {line[:60]}: not logged: {answer}")
+        if think_s:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
+
+
+FLOOD_EVERY_S = 0.005  # 200 commands a second: far past what Discord lets one member send
+
+
+async def flooder(service, user: str, title: str, stop: asyncio.Event, result: LoadResult):
+    while not stop.is_set():
+        await asyncio.sleep(FLOOD_EVERY_S)
+        answer = await answer_line(service, user, f"!read {title} 5")
+        if isinstance(answer, a.Problem) and answer.message.startswith("Slow down"):
+            result.throttled += 1
+        elif isinstance(answer, a.Logged):
+            result.acked.setdefault(user, {})[answer.book.title] = 5
+
+
+async def run_load(rec, db_path: Path, users: int, commands: int, think_s: float,
+                   flood: bool = False, throttle: Throttle | None = None, seed: int = 0
+                   ) -> LoadResult:
+    store = await Store.open(db_path)
+    service = ShelfService(rec, store, None, throttle)
+    titles = titles_of(rec, 400, seed)
+    result = LoadResult()
+    stop = asyncio.Event()
+    tick = asyncio.create_task(ticker(result.lag_ms, stop))
+    flood_task = (asyncio.create_task(flooder(service, "flood", titles[0], stop, result))
+                  if flood else None)
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*[
+            simulated_user(service, f"user{i}", script_for(i + seed * 100_000, commands, titles),
+                           result, think_s, random.Random(i)) for i in range(users)])
+    finally:
+        result.wall_s = time.perf_counter() - started
+        stop.set()
+        await tick
+        if flood_task is not None:
+            await flood_task
+        await store.close()
+    result.errors += lost_or_duplicated(db_path, result.acked)
+    return result
+
+
+def lost_or_duplicated(db_path: Path, acked: dict[str, dict[str, int | None]]) -> list[str]:
+    """Every acknowledged read present once with its last acknowledged rating; nothing else."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT user_id, title, rating FROM reads").fetchall()
+        duplicates = conn.execute("SELECT COUNT(*) - COUNT(DISTINCT user_id || '\x1f' || title) "
+                                  "FROM reads").fetchone()[0]
+    stored = {(u, t): r for u, t, r in rows}
+    expected = {(u, t): r for u, books in acked.items() for t, r in books.items()}
+    problems = [f"lost {k}" for k in expected.keys() - stored.keys()]
+    problems += [f"unexpected {k}" for k in stored.keys() - expected.keys()]
+    problems += [f"rating {k}: {stored[k]} != {r}" for k, r in expected.items()
+                 if k in stored and stored[k] != r]
+    if duplicates:
+        problems.append(f"{duplicates} duplicated rows")
+    return problems
+
+
+# -- crash --
+
+CRASH_WRITER = r"""
+import asyncio, sys
+from bot.store import Store
+
+async def writer(store, lane, count):
+    for i in range(count):
+        await store.log_read(f"crash{lane}", f"Book {i}", i % 5 + 1)
+        print(f"ack crash{lane} Book {i}", flush=True)
+
+async def main():
+    store = await Store.open(sys.argv[1])
+    print("ready", flush=True)
+    lanes, count = int(sys.argv[2]), int(sys.argv[3])
+    await asyncio.gather(*[writer(store, lane, count) for lane in range(lanes)])
+    print("done", flush=True)
+    await asyncio.sleep(60)  # wait to be killed
+
+asyncio.run(main())
+"""
+
+
+def crash_once(db_path: Path, kill_after: int, lanes: int = 20, per_lane: int = 500) -> dict:
+    """Start a writer, SIGKILL it after `kill_after` acknowledged reads, check the database."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+        str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, str(db_path),
+                             str(lanes), str(per_lane)], stdout=subprocess.PIPE, text=True, env=env)
+    acked = set()
+    try:
+        for line in proc.stdout:
+            if line.startswith("ack "):
+                _, user, title = line.rstrip("\n").split(" ", 2)
+                acked.add((user, title))
+                if len(acked) >= kill_after:
+                    break
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    with sqlite3.connect(db_path) as conn:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        stored = set(conn.execute("SELECT user_id, title FROM reads").fetchall())
+    return {"acked": len(acked), "stored": len(stored), "lost": len(acked - stored),
+            "integrity": integrity, "killed_by": -proc.returncode}
