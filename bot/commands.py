@@ -35,7 +35,8 @@ class Cooldown(NamedTuple):
     per: float  # ... in this many seconds
 
 
-# Per user, on top of the service's throttle; imports, exports and maps are heavier, so rarer.
+# Per user, on top of the service's throttle; maps, imports, exports and forget cost more,
+# so they are rarer.
 COOLDOWNS = {"everyday": Cooldown(5, 10.0), "heavy": Cooldown(2, 60.0)}
 
 
