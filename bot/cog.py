@@ -11,17 +11,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import answers as a
+from bot.commands import COMMANDS_BY_NAME, COOLDOWNS, SYNC
 from bot.goodreads import MAX_BYTES
 from bot.render_discord import Reply, render
 from bot.service import MAX_K, ShelfService
 from bot.views import ConfirmForgetView, PagerView
 
 NONE = discord.AllowedMentions.none()
-# Per-user limits against spam; imports and exports are heavier, so rarer.
-everyday = commands.cooldown(5, 10.0, commands.BucketType.user)
-heavy = commands.cooldown(2, 60.0, commands.BucketType.user)
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_LIMIT = 100  # Discord's limit on a choice's name and value
+
+
+def hybrid(name: str):
+    """`commands.hybrid_command` with the description and per-user cooldown the table gives
+    `name` (the handler, with its slash annotations, stays hand-written)."""
+    command = COMMANDS_BY_NAME[name]
+    rate, per = COOLDOWNS[command.cooldown]
+    cooldown = commands.cooldown(rate, per, commands.BucketType.user)
+
+    def decorate(func):
+        return commands.hybrid_command(name=name, description=command.help)(cooldown(func))
+    return decorate
 
 
 def user_key(user: discord.abc.User) -> str:
@@ -87,31 +97,26 @@ class ShelfCog(commands.Cog, name="Shelf"):
                 for t in titles[:AUTOCOMPLETE_LIMIT] if t]
 
     # -- books --
-    @commands.hybrid_command(description="Books like this one")
+    @hybrid("similar")
     @app_commands.describe(title="a book title", k="how many (1-25)")
-    @everyday
     async def similar(self, ctx: commands.Context, *, title: str,
                       k: app_commands.Range[int, 1, MAX_K] | None = None) -> None:
         await ctx.defer()
         await self.answer(ctx, await self.service.similar(title, k))
 
-    @commands.hybrid_command(description="Author, year, country, genre and Wikipedia link")
-    @everyday
+    @hybrid("info")
     async def info(self, ctx: commands.Context, *, title: str) -> None:
         await self.answer(ctx, await self.service.info(title))
 
-    @commands.hybrid_command(description="Wikipedia pages related to a page")
-    @everyday
+    @hybrid("pages")
     async def pages(self, ctx: commands.Context, *, page: str) -> None:
         await self.answer(ctx, await self.service.pages(page))
 
-    @commands.hybrid_command(description="Books about a Wikipedia page or topic")
-    @everyday
+    @hybrid("about")
     async def about(self, ctx: commands.Context, *, page: str) -> None:
         await self.answer(ctx, await self.service.about(page))
 
-    @commands.hybrid_command(name="map", description="A picture of a book's neighbourhood")
-    @heavy
+    @hybrid("map")
     async def map_(self, ctx: commands.Context, *, title: str) -> None:
         await ctx.defer()
         answer = await self.service.map(title)
@@ -123,33 +128,28 @@ class ShelfCog(commands.Cog, name="Shelf"):
                     answer.path.unlink()
 
     # -- the caller's shelf --
-    @commands.hybrid_command(description="Log a book you read, optionally rated 1-5")
+    @hybrid("read")
     @app_commands.describe(title="the book", rating="your rating, 1 to 5")
-    @everyday
     async def read(self, ctx: commands.Context, *, title: str,
                    rating: app_commands.Range[int, 1, 5] | None = None) -> None:
         await self.answer(ctx, await self.service.read(user_key(ctx.author), title, rating))
 
-    @commands.hybrid_command(description="Take a book off your shelf")
-    @everyday
+    @hybrid("unread")
     async def unread(self, ctx: commands.Context, *, title: str) -> None:
         await self.answer(ctx, await self.service.unread(user_key(ctx.author), title))
 
-    @commands.hybrid_command(description="Your reading history, newest first")
-    @everyday
+    @hybrid("shelf")
     async def shelf(self, ctx: commands.Context, page: int = 1) -> None:
         await self.answer(ctx, await self.service.shelf(user_key(ctx.author), page))
 
-    @commands.hybrid_command(name="next", description="Picks for you from your shelf")
-    @everyday
+    @hybrid("next")
     async def next_(self, ctx: commands.Context,
                     k: app_commands.Range[int, 1, MAX_K] | None = None) -> None:
         await ctx.defer()
         await self.answer(ctx, await self.service.next(user_key(ctx.author), k))
 
-    @commands.hybrid_command(name="import", description="Import a Goodreads library export (CSV)")
+    @hybrid("import")
     @app_commands.describe(file="goodreads_library_export.csv from Goodreads → My Books → Export")
-    @heavy
     async def import_(self, ctx: commands.Context, file: discord.Attachment) -> None:
         if file.size > MAX_BYTES:
             limit = MAX_BYTES // 1_000_000
@@ -159,13 +159,11 @@ class ShelfCog(commands.Cog, name="Shelf"):
         data = await file.read()
         await self.answer(ctx, await self.service.import_goodreads(user_key(ctx.author), data))
 
-    @commands.hybrid_command(description="Your data as CSV")
-    @heavy
+    @hybrid("export")
     async def export(self, ctx: commands.Context) -> None:
         await self.answer(ctx, await self.service.export(user_key(ctx.author)))
 
-    @commands.hybrid_command(description="Delete everything stored about you (asks first)")
-    @heavy
+    @hybrid("forget")
     async def forget(self, ctx: commands.Context, confirm: str = "") -> None:
         user = user_key(ctx.author)
         answer = await self.service.forget(user, confirm=confirm.strip().lower() == "confirm")
@@ -177,8 +175,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
             return
         await self.answer(ctx, answer)
 
-    @commands.hybrid_command(name="help", description="What wikishelf can do")
-    @everyday
+    @hybrid("help")
     async def help_(self, ctx: commands.Context) -> None:
         await self.answer(ctx, await self.service.help())
 
@@ -193,7 +190,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
         return await self.title_choices(interaction, current)
 
     # -- owner only: publish slash commands (never automatically) --
-    @commands.command(hidden=True)
+    @commands.command(name=SYNC.name, description=SYNC.help, hidden=True)
     @commands.is_owner()
     async def sync(self, ctx: commands.Context) -> None:
         synced = await self.bot.tree.sync()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from bot import answers as a
+from bot.commands import COMMANDS_BY_NAME, Arg, Command
 from bot.goodreads import MAX_BYTES
 from bot.render_text import render
 from bot.service import MAX_K, ShelfService, clean_text, parse_whole_number
@@ -35,6 +36,24 @@ def _count(rest: str) -> int | None | a.Problem:
     return a.Problem(f"Give a number from 1 to {MAX_K}.") if value is None else value
 
 
+# How each command calls the service with its argument, read from the line by `_argument`.
+CALLS = {
+    "similar": lambda service, user, text: service.similar(text),
+    "read": lambda service, user, text: service.read(user, text),
+    "unread": lambda service, user, text: service.unread(user, text),
+    "shelf": lambda service, user, page: service.shelf(user, page),
+    "next": lambda service, user, k: service.next(user, k),
+    "info": lambda service, user, text: service.info(text),
+    "pages": lambda service, user, text: service.pages(text),
+    "about": lambda service, user, text: service.about(text),
+    "map": lambda service, user, text: service.map(text),
+    "import": lambda service, user, data: service.import_goodreads(user, data),
+    "export": lambda service, user, _: service.export(user),
+    "forget": lambda service, user, confirm: service.forget(user, confirm=confirm),
+    "help": lambda service, user, _: service.help(),
+}
+
+
 async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer | None:
     """The answer to one typed line, or None for a blank line."""
     line = line.strip()
@@ -44,28 +63,33 @@ async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer |
         return a.Problem(f"That line is too long (at most {MAX_LINE} characters).")
     if problem := service.slow_down(user):
         return problem
-    command, _, rest = line.removeprefix("!").partition(" ")
-    command, rest = command.lower(), rest.strip()
-    if command in ("similar", "read", "unread", "info", "pages", "about", "map"):
-        method = getattr(service, command)
-        return await (method(user, rest) if command in ("read", "unread") else method(rest))
-    if command == "shelf":
-        return await service.shelf(user, rest or 1)
-    if command == "next":
-        k = _count(rest)
-        return k if isinstance(k, a.Problem) else await service.next(user, k)
-    if command == "import":
-        return await _import(service, user, rest)
-    if command == "export":
-        return await service.export(user)
-    if command == "forget":
-        return await service.forget(user, confirm=rest.lower() == "confirm")
-    if command == "help":
-        return await service.help()
-    return a.Problem(f"Unknown command “{command[:40]}”. Try !help.")
+    name, _, rest = line.removeprefix("!").partition(" ")
+    name, rest = name.lower(), rest.strip()
+    if name not in COMMANDS_BY_NAME:
+        return a.Problem(f"Unknown command “{name[:40]}”. Try !help.")
+    value = await _argument(COMMANDS_BY_NAME[name], rest)
+    return value if isinstance(value, a.Problem) else await CALLS[name](service, user, value)
 
 
-async def _import(service: ShelfService, user: str, rest: str) -> a.Answer:
+async def _argument(command: Command, rest: str) -> object:
+    """The rest of the line read as the command's first argument kind, or a Problem. A title
+    keeps a trailing count or rating: the service splits it off only where it is no part of the
+    title ("1984", "Apollo 13")."""
+    match command.args[:1]:
+        case [Arg.TITLE | Arg.PAGE_NAME]:
+            return rest
+        case [Arg.COUNT]:
+            return _count(rest)
+        case [Arg.SHELF_PAGE]:
+            return rest or 1
+        case [Arg.CONFIRM]:
+            return rest.lower() == "confirm"
+        case [Arg.FILE]:
+            return await _read_export(rest)
+    return None  # no arguments: the rest of the line is ignored
+
+
+async def _read_export(rest: str) -> bytes | a.Problem:
     if not rest:
         return a.Problem("Give the path of your Goodreads export: !import PATH")
     path = Path(rest.strip("\"'")).expanduser()
@@ -81,7 +105,7 @@ async def _import(service: ShelfService, user: str, rest: str) -> a.Answer:
         return a.Problem(f"Cannot read {shown}: {reason}.")
     if data is None:
         return a.Problem(f"{shown} is larger than {MAX_BYTES // 1_000_000} MB.")
-    return await service.import_goodreads(user, data)
+    return data
 
 
 def _read_regular_file(path: Path) -> bytes | None:

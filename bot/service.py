@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from bot import answers as a
 from bot import goodreads
+from bot.commands import COMMANDS
 from bot.store import Read, Store, now_utc
 from bot.throttle import Throttle
 from engine.errors import WikishelfError
@@ -43,21 +44,7 @@ _EXPLICIT_RATING = [
     re.compile(r"^(?P<head>.*?)\s*(?P<stars>[★⭐☆]+)$", re.S),
 ]
 
-HELP = [
-    ("similar <title> [k]", "books like this one, with similarity and Wikipedia link"),
-    ("read <title> [1-5]", "log a book you read, optionally rated (again = update)"),
-    ("unread <title>", "take a book off your shelf"),
-    ("shelf [page]", "your reading history, newest first"),
-    ("next [k]", "picks for you from your shelf; ratings of 1-2 count as dislikes"),
-    ("info <title>", "author, year, country, genre and Wikipedia link"),
-    ("pages <page>", "Wikipedia pages related to a page"),
-    ("about <page>", "books about a Wikipedia page or topic"),
-    ("map <title>", "a picture of the book's neighbourhood"),
-    ("import", "import a Goodreads library export (CSV): attach it, or a path in the terminal"),
-    ("export", "your data as CSV"),
-    ("forget", "delete all your data (asks first)"),
-    ("help", "this list"),
-]
+HELP = [(command.usage, command.help) for command in COMMANDS]  # (usage, what it does)
 
 
 def clean_text(text: object) -> str:

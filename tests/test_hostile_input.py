@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot import answers as a
 from bot import console
+from bot.commands import EVERY_COMMAND
 from bot.render_text import render as render_text
 from tests import hostile_inputs
 from tests.hostile_inputs import TEXTS, goodreads_files
@@ -27,10 +28,10 @@ from tests.test_discord_bot import RecordingAdapter, bot, interaction, member, r
 
 ROOT = Path(__file__).resolve().parent.parent
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
-COMMANDS = ["similar", "read", "unread", "info", "pages", "about", "map", "shelf", "next",
-            "import", "export", "forget", "help", "sync"]
-TEXT_OPTION = {"similar": "title", "read": "title", "unread": "title", "info": "title",
-               "pages": "page", "about": "page", "map": "title", "forget": "confirm"}
+COMMANDS = [command.name for command in EVERY_COMMAND]  # the owner's `sync` too
+# Each slash command's text option, the one hostile text goes into.
+TEXT_OPTION = {command.name: command.args[0].param for command in EVERY_COMMAND
+               if command.args and command.args[0].option == "string"}
 SEED = [("The Hobbit", 4), ("Dune", None)]
 CONSOLE_REPLY_LIMIT = 8000  # a console answer never echoes a 100,000-character input back
 

@@ -1,0 +1,79 @@
+"""Every chat command in one table: name, arguments, cooldown class and help line.
+
+A command used to be written out in half a dozen places (the help text, the cog, the console,
+the hostile-input sweep, the README) that drifted apart. Now they all read this table, and
+tests/test_commands.py checks the hand-written handlers (slash options need real annotations)
+and the README against it. No Discord import: the console reads this table too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import NamedTuple
+
+
+class Arg(Enum):
+    """An argument kind: `param` is its name in the cog's handler (and so the slash option's),
+    `shown` how a usage line writes it ("" where usage leaves it out), `option` the kind of
+    slash option (an `AppCommandOptionType` name)."""
+
+    TITLE = "title", "<title>", "string"  # a book title: the rest of the line
+    PAGE_NAME = "page", "<page>", "string"  # a Wikipedia page name: the rest of the line
+    COUNT = "k", "[k]", "integer"  # how many answers, 1 to MAX_K
+    RATING = "rating", "[1-5]", "integer"
+    SHELF_PAGE = "page", "[page]", "integer"  # a page of the user's shelf
+    CONFIRM = "confirm", "", "string"  # the word "confirm"; without it, forget asks first
+    FILE = "file", "", "attachment"  # a Goodreads CSV: attached in Discord, a path in the terminal
+
+    def __init__(self, param: str, shown: str, option: str):
+        self.param, self.shown, self.option = param, shown, option
+
+
+class Cooldown(NamedTuple):
+    rate: int  # commands per user ...
+    per: float  # ... in this many seconds
+
+
+# Per user, on top of the service's throttle; maps, imports, exports and forget cost more,
+# so they are rarer.
+COOLDOWNS = {"everyday": Cooldown(5, 10.0), "heavy": Cooldown(2, 60.0)}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[Arg, ...]
+    cooldown: str | None  # a key of COOLDOWNS; None only for the owner's command
+    help: str  # one line: `!help` and the slash command's description (at most 100 characters)
+
+    @property
+    def usage(self) -> str:
+        return " ".join([self.name, *(arg.shown for arg in self.args if arg.shown)])
+
+
+# What users see, in `!help` order.
+COMMANDS: tuple[Command, ...] = (
+    Command("similar", (Arg.TITLE, Arg.COUNT), "everyday",
+            "books like this one, with similarity and Wikipedia link"),
+    Command("read", (Arg.TITLE, Arg.RATING), "everyday",
+            "log a book you read, optionally rated (again = update)"),
+    Command("unread", (Arg.TITLE,), "everyday", "take a book off your shelf"),
+    Command("shelf", (Arg.SHELF_PAGE,), "everyday", "your reading history, newest first"),
+    Command("next", (Arg.COUNT,), "everyday",
+            "picks for you from your shelf; ratings of 1-2 count as dislikes"),
+    Command("info", (Arg.TITLE,), "everyday", "author, year, country, genre and Wikipedia link"),
+    Command("pages", (Arg.PAGE_NAME,), "everyday", "Wikipedia pages related to a page"),
+    Command("about", (Arg.PAGE_NAME,), "everyday", "books about a Wikipedia page or topic"),
+    Command("map", (Arg.TITLE,), "heavy", "a picture of the book's neighbourhood"),
+    Command("import", (Arg.FILE,), "heavy",
+            "import a Goodreads library export (CSV): attach it, or a path in the terminal"),
+    Command("export", (), "heavy", "your data as CSV"),
+    Command("forget", (Arg.CONFIRM,), "heavy", "delete all your data (asks first)"),
+    Command("help", (), "everyday", "this list"),
+)
+COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+
+# Discord only, owner only, hidden from help: publishes the slash commands.
+SYNC = Command("sync", (), None, "publish the slash commands (owner only)")
+EVERY_COMMAND = (*COMMANDS, SYNC)  # everything the Discord bot registers
