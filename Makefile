@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MODEL_DIR ?= models/default
 
-.PHONY: run test install fetch model bench evaluate lint clean
+.PHONY: run test test-fast install fetch model bench evaluate lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ run: model
 	$(PY) -m bot --model $(MODEL_DIR)
 
 test: install
+	$(PY) -m pytest -q -m "slow or not slow"
+
+test-fast: install  # the subset without the real model and the long sweeps
 	$(PY) -m pytest -q
 
 bench: model
@@ -34,6 +37,7 @@ evaluate: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) models data/*.tmp .pytest_cache

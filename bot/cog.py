@@ -30,7 +30,7 @@ def hybrid(name: str):
     cooldown = commands.cooldown(rate, per, commands.BucketType.user)
 
     def decorate(func):
-        return commands.hybrid_command(name=name, description=command.help)(cooldown(func))
+        return commands.hybrid_command(name=name, description=command.description)(cooldown(func))
     return decorate
 
 
@@ -190,7 +190,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
         return await self.title_choices(interaction, current)
 
     # -- owner only: publish slash commands (never automatically) --
-    @commands.command(name=SYNC.name, description=SYNC.help, hidden=True)
+    @commands.command(name=SYNC.name, description=SYNC.description, hidden=True)
     @commands.is_owner()
     async def sync(self, ctx: commands.Context) -> None:
         synced = await self.bot.tree.sync()

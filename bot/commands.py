@@ -48,6 +48,11 @@ class Command:
     help: str  # one line: `!help` and the slash command's description (at most 100 characters)
 
     @property
+    def description(self) -> str:
+        """The slash command's description: the help line as a sentence."""
+        return self.help[:1].upper() + self.help[1:]
+
+    @property
     def usage(self) -> str:
         return " ".join([self.name, *(arg.shown for arg in self.args if arg.shown)])
 

@@ -10,12 +10,26 @@ import pytest
 from engine import settings
 from tests.fixtures import write_data_dir
 
-# The bot's fixtures (`rec`, `service`) for every test module that asks for them.
+# The bot's fixtures (`rec`, `service`, `bot`, `adapter`) for every test module.
 pytest_plugins = ["tests.bot_fixtures"]
 
 SHARED_MISSING = not (settings.SHARED_WIKIPEDIA_DIR / "book_info.tsv").is_file()
 SHARED_REASON = f"needs the shared data set in {settings.SHARED_WIKIPEDIA_DIR} (present in CI)"
-requires_shared_data = pytest.mark.skipif(SHARED_MISSING, reason=SHARED_REASON)
+requires_shared_data = pytest.mark.shared_data
+# Fixtures that build or load the real model: a test using one needs the shared data too.
+SHARED_FIXTURES = {"shared_model_dir", "real"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests on the shared data are `shared_data` and `slow` (they build a real model once per
+    session); where the data is absent they skip with the reason."""
+    for item in items:
+        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.shared_data)
+        if item.get_closest_marker("shared_data"):
+            item.add_marker(pytest.mark.slow)
+            if SHARED_MISSING:
+                item.add_marker(pytest.mark.skip(reason=SHARED_REASON))
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,7 @@ def test_full_build_on_shared_data(shared_model_dir):
     assert manifest["counts"]["books"] == 37_020
     assert manifest["counts"]["pairs"] > 100_000 and manifest["counts"]["pages"] > 3_000
     assert manifest["catalog_stats"]["ndjson_books"] >= 1_400
-    assert manifest["peak_rss_mb"] < 2048
+    # Build memory is measured in a child process of its own by scripts/bench.py (training).
 
 
 @pytest.mark.parametrize("title, author", [("The Hobbit", "J. R. R. Tolkien"),

@@ -14,7 +14,6 @@ from bot import console
 from bot.commands import COMMANDS, COOLDOWNS, EVERY_COMMAND, SYNC, Arg
 from bot.render_text import render
 from bot.service import MAX_K
-from tests.test_discord_bot import bot, rec  # noqa: F401
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 RANGES = {Arg.COUNT: (1, MAX_K), Arg.RATING: (1, 5)}  # what a slash option lets Discord send
@@ -25,7 +24,7 @@ async def test_the_prefix_commands_are_the_table(bot):
     assert sorted(registered) == sorted(c.name for c in EVERY_COMMAND)
     for spec in EVERY_COMMAND:
         command = registered[spec.name]
-        assert command.description == spec.help, spec.name
+        assert command.description == spec.description, spec.name
         assert command.hidden == (spec is SYNC), spec.name
         assert list(command.clean_params) == [arg.param for arg in spec.args], spec.name
         if spec.cooldown is None:
@@ -41,7 +40,7 @@ async def test_the_slash_commands_are_the_table(bot):
     assert sorted(registered) == sorted(c.name for c in COMMANDS)  # `sync` is prefix only
     for spec in COMMANDS:
         command = registered[spec.name]
-        assert command.description == spec.help, spec.name
+        assert command.description == spec.description, spec.name
         options = [(p.name, p.type.name) for p in command.parameters]
         assert options == [(arg.param, arg.option) for arg in spec.args], spec.name
         for param, arg in zip(command.parameters, spec.args, strict=True):

@@ -4,56 +4,13 @@ commands and autocomplete via constructed interactions dispatched by the real co
 Only the network edge is replaced: dpytest's fake HTTP for messages, and a recording webhook
 adapter for interaction responses (Discord itself is not reachable from tests)."""
 
-import itertools
-import json
 
 import discord
 import discord.ext.test as dpytest
 import pytest
-from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.discord_bot import WikishelfBot
 from bot.render_discord import render
-from bot.service import ShelfService
-from bot.store import Store
-from engine.serve.recommender import Recommender
-
-
-def fresh_id() -> int:
-    # Snowflakes carry their creation time; an old one reads as an expired interaction.
-    return discord.utils.time_snowflake(discord.utils.utcnow()) + next(_serial)
-
-
-_serial = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def rec(tiny_model_dir):
-    return Recommender.load(tiny_model_dir)
-
-
-@pytest.fixture
-async def bot(rec, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # dpytest writes sent files into the working directory
-    store = await Store.open(tmp_path / "shelf.db")
-    test_intents = discord.Intents.default()
-    test_intents.message_content = True
-    test_intents.members = True  # dpytest's fake guild only caches members with this intent
-    client = WikishelfBot(service=ShelfService(rec, store), intents_override=test_intents)
-    await client._async_setup_hook()
-    await client.setup_hook()
-    dpytest.configure(client, members=["alice", "bob"])
-    yield client
-    await dpytest.empty_queue()
-    await store.close()
-
-
-def member(index: int = 0) -> discord.Member:
-    return dpytest.get_config().members[index]
-
-
-def embed_text(embed: discord.Embed) -> str:
-    return json.dumps(embed.to_dict(), ensure_ascii=False)
+from tests.bot_fixtures import embed_text, interaction, member, sent_text
 
 
 async def test_prefix_similar_answers_with_an_embed_and_links(bot):
@@ -145,66 +102,6 @@ async def test_forget_asks_with_buttons(bot):
 
 
 # -- slash commands and autocomplete --
-
-class RecordingAdapter(AsyncWebhookAdapter):
-    """Stands in for Discord's HTTP API for interaction responses; keeps what was sent."""
-
-    def __init__(self, bot):
-        super().__init__()
-        self.bot = bot
-        self.sent: list[dict] = []
-
-    async def request(self, route, session=None, *, payload=None, multipart=None, files=None,
-                      **_):
-        if payload is None and multipart:
-            payload = json.loads(multipart[0]["value"])
-        payload = payload or {}
-        self.sent.append({"path": route.path, "method": route.method, "payload": payload,
-                          "files": [f.filename for f in files or []]})
-        if route.path.endswith("/callback"):
-            return {"interaction": {"id": "1", "type": 2, "response_message_id": "2"}}
-        data = payload.get("data", payload)
-        channel = self.bot.guilds[0].text_channels[0]
-        return {"id": str(fresh_id()), "channel_id": str(channel.id), "type": 0,
-                "content": data.get("content", ""), "embeds": data.get("embeds", []),
-                "author": {"id": str(self.bot.user.id), "username": "bot", "discriminator": "0",
-                           "avatar": None}, "attachments": [], "mentions": [],
-                "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
-                "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "flags": 0,
-                "components": []}
-
-
-@pytest.fixture
-def adapter(bot):
-    recording = RecordingAdapter(bot)
-    token = async_context.set(recording)
-    yield recording
-    async_context.reset(token)
-
-
-def interaction(bot, name: str, options: list[dict], kind: int = 2) -> discord.Interaction:
-    guild = bot.guilds[0]
-    channel = guild.text_channels[0]
-    user = member(0)
-    payload = {
-        "id": str(fresh_id()), "application_id": str(bot.user.id), "type": kind, "token": "tok",
-        "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
-        "channel": {"id": str(channel.id), "type": 0, "guild_id": str(guild.id),
-                    "name": channel.name, "position": 0},
-        "member": {"user": {"id": str(user.id), "username": user.name, "discriminator": "0001",
-                            "avatar": None, "global_name": None},
-                   "roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False,
-                   "mute": False, "permissions": "2147483647", "flags": 0},
-        "locale": "en-US", "app_permissions": "2147483647", "attachment_size_limit": 8_000_000,
-        "entitlements": [],
-        "data": {"id": str(fresh_id()), "name": name, "type": 1, "options": options},
-    }
-    return discord.Interaction(data=payload, state=bot._connection)
-
-
-def sent_text(adapter) -> str:
-    return json.dumps([s["payload"] for s in adapter.sent], ensure_ascii=False)
-
 
 async def test_slash_read_with_rating_option(bot, adapter):
     await bot.tree._call(interaction(bot, "read", [

@@ -23,8 +23,8 @@ from bot import console
 from bot.commands import EVERY_COMMAND
 from bot.render_text import render as render_text
 from tests import hostile_inputs
+from tests.bot_fixtures import RecordingAdapter, interaction, member
 from tests.hostile_inputs import TEXTS, goodreads_files
-from tests.test_discord_bot import RecordingAdapter, bot, interaction, member, rec  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
@@ -143,6 +143,7 @@ async def seed(store, user: str) -> None:
             await store.log_read(user, title, rating)
 
 
+@pytest.mark.slow
 async def test_every_prefix_command_with_every_hostile_input(bot, sent_payloads, monkeypatch,
                                                              tmp_path, caplog):
     answers = record_answers(bot, monkeypatch)
@@ -184,6 +185,7 @@ async def test_every_prefix_command_with_every_hostile_input(bot, sent_payloads,
     assert not errors, errors[0].getMessage()
 
 
+@pytest.mark.slow
 async def test_every_slash_command_with_every_hostile_input(bot, monkeypatch, caplog):
     adapter = RecordingAdapter(bot)
     token = discord.webhook.async_.async_context.set(adapter)
@@ -276,6 +278,7 @@ async def console_failures(service, user: str, texts, db: Path, files: Path) -> 
     return failures
 
 
+@pytest.mark.slow
 async def test_every_console_command_with_every_hostile_input(service, tmp_path):
     failures = await console_failures(service, "ann", TEXTS, service.store.path, tmp_path)
     assert not failures, "\n".join(failures[:20])

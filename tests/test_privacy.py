@@ -10,6 +10,7 @@ from bot import console
 from bot.goodreads import parse_export
 from bot.render_text import render as render_text
 from bot.store import personal_tables
+from tests.bot_fixtures import interaction, member
 
 ALICE, BOB = "console:alice", "console:bob"
 ALICE_BOOKS = ["The Hobbit 5", "The Silmarillion 4", "The Two Towers 2", "War and Peace"]
@@ -69,8 +70,6 @@ async def test_no_command_shows_one_user_another_users_shelf(service):
     assert await bobs_answers() == alone
     assert await service.store.count(ALICE) == len(ALICE_BOOKS)
 
-
-from tests.test_discord_bot import adapter, bot, interaction, member  # noqa: E402,F401,F811
 
 
 async def test_prefix_export_in_a_server_is_not_posted_in_the_channel(bot):

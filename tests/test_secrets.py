@@ -11,7 +11,7 @@ import pytest
 from discord.ext import commands
 
 from bot import redact
-from tests.test_discord_bot import bot, member, rec  # noqa: F401
+from tests.bot_fixtures import member
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GfAkEt.fake-token-only-for-tests-0123456789abcdef"

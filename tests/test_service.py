@@ -3,7 +3,7 @@
 import pytest
 
 from bot import answers as a
-from bot.service import split_explicit_rating
+from bot.service import ShelfService, split_explicit_rating
 
 TOLKIEN = {"The Hobbit", "The Fellowship of the Ring", "The Two Towers", "The Return of the King",
            "The Silmarillion", "Unfinished Tales", "The Children of Húrin", "Beren and Lúthien"}
@@ -91,12 +91,20 @@ async def test_next_uses_the_shelf_and_says_why(service):
                for p in picks.items)
 
 
-async def test_only_dislikes_give_no_picks_from_that_cluster(service):
+async def test_only_dislikes_give_no_picks_and_say_what_to_do(service):
     await service.read("u", "The Hobbit 1")
     await service.read("u", "The Two Towers 1")
     answer = await service.next("u")
-    if isinstance(answer, a.Picks):
-        assert not {p.book.title for p in answer.items} & TOLKIEN
+    assert isinstance(answer, a.Problem) and "rate" in answer.message.lower()
+
+
+async def test_a_disliked_cluster_gives_no_picks_beside_a_liked_one(service):
+    await service.read("u", "War and Peace 5")
+    await service.read("u", "The Hobbit 1")
+    await service.read("u", "The Two Towers 1")
+    answer = await service.next("u", 5)
+    assert isinstance(answer, a.Picks) and answer.items
+    assert not {p.book.title for p in answer.items} & TOLKIEN
 
 
 async def test_shelf_pages_and_unread(service):
@@ -135,11 +143,12 @@ async def test_info_pages_about(service):
     assert isinstance(await service.pages("no such page at all qqq"), a.Problem)
 
 
-async def test_map_draws_or_says_why(service):
-    pytest.importorskip("engine.pictures.neighbourhood", reason="engine/maps.py is not written yet")
+async def test_map_draws_a_png_of_the_book(service):
     answer = await service.map("The Hobbit")
-    if isinstance(answer, a.Problem):
-        assert "map" in answer.message.lower() or "coordinates" in answer.message.lower()
-    else:
-        assert isinstance(answer, a.MapImage) and answer.path.is_file()
-        assert answer.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(answer, a.MapImage) and answer.book.title == "The Hobbit"
+    assert answer.path.is_file() and answer.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_map_switched_off_says_so(rec, service):
+    answer = await ShelfService(rec, service.store, maps_dir=None).map("The Hobbit")
+    assert isinstance(answer, a.Problem) and "switched off" in answer.message
