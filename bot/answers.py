@@ -19,13 +19,21 @@ class Book:
     year: str = ""
     genre: str = ""
     country: str = ""
+    series: str = ""  # the infobox series, kept by the catalog
 
     @classmethod
     def from_meta(cls, title: str, meta: dict) -> Book:
         def text(key: str) -> str:
             value = meta.get(key)
             return "" if value is None else " ".join(str(value).split())
-        return cls(title, text("url"), text("author"), text("year"), text("genre"), text("country"))
+        return cls(title, text("url"), text("author"), text("year"), text("genre"), text("country"),
+                   text("series"))
+
+    def facts(self) -> list[tuple[str, str]]:
+        """(label, value) of the fields `info` shows, in order, the empty ones left out."""
+        fields = (("Author", self.author), ("Year", self.year), ("Series", self.series),
+                  ("Country", self.country), ("Genre", self.genre))
+        return [(label, value) for label, value in fields if value]
 
 
 @dataclass(frozen=True)

@@ -133,10 +133,8 @@ def _(answer: a.Picks, prefix: str = "!") -> Reply:
 def _(answer: a.BookInfo, prefix: str = "!") -> Reply:
     book = answer.book
     result = embed(book.title, [], url=book.url)
-    for name, value in (("Author", book.author), ("Year", book.year),
-                        ("Country", book.country), ("Genre", book.genre)):
-        if value:
-            result.add_field(name=name, value=safe(value, FIELD_VALUE_LIMIT), inline=True)
+    for name, value in book.facts():
+        result.add_field(name=name, value=safe(value, FIELD_VALUE_LIMIT), inline=True)
     if book.url:
         result.add_field(name="Wikipedia", value=link(book), inline=False)
     return Reply(embed=result)

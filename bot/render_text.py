@@ -79,8 +79,7 @@ def _(answer: a.RelatedPages, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.BookInfo, prefix: str = "!") -> str:
     book = answer.book
-    fields = [("Author", book.author), ("Year", book.year), ("Country", book.country),
-              ("Genre", book.genre), ("Wikipedia", book.url)]
+    fields = [*book.facts(), ("Wikipedia", book.url)]
     return "\n".join([book.title, *(f"  {name}: {value}" for name, value in fields if value)])
 
 

@@ -1,6 +1,9 @@
-"""wikishelf engine: data sources, catalog, training, Annoy indexes and the recommender facade.
+"""wikishelf engine: the library behind the bot. No Discord, no asyncio.
 
-Nothing here imports Discord or asyncio; only `engine.build.training` imports TensorFlow.
+Rooms by lifetime: `engine.build` (data, catalog, TensorFlow training, the 2-D layout),
+`engine.serve` (the Recommender: titles, neighbours, picks; never TensorFlow), `engine.quality`
+(splits, metrics, competing methods, reports) and `engine.pictures` (maps). `engine.model_dir`
+is the one contract between build and serve; the import rules are in pyproject.toml.
 """
 
 from engine.errors import ModelDirError, WikishelfError

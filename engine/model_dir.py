@@ -130,10 +130,7 @@ class ModelWriter:
         if missing:
             raise RuntimeError(f"model directory incomplete, missing {', '.join(missing)}")
         manifest = {"format_version": FORMAT_VERSION, **manifest}
-        manifest["files"] = {p.name: p.stat().st_size for p in sorted(self.staging.iterdir())
-                             if p.name != MANIFEST}
-        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                             encoding="utf-8")
+        _seal(self.staging, manifest)
         if self.out.exists():
             old = self.out.with_name(self.out.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -149,9 +146,13 @@ class ModelWriter:
 def rewrite_manifest(directory: Path, manifest: dict) -> None:
     """Rewrite the manifest of an existing directory in place, sizes re-read (tools and tests
     that edit a finished model use this; builds use ModelWriter)."""
-    directory = Path(directory)
-    manifest = {**manifest, "files": {p.name: p.stat().st_size for p in sorted(directory.iterdir())
-                                      if p.name != MANIFEST}}
+    _seal(Path(directory), dict(manifest))
+
+
+def _seal(directory: Path, manifest: dict) -> None:
+    """Write the manifest with every other file's size in it, so truncation shows on reading."""
+    manifest["files"] = {p.name: p.stat().st_size for p in sorted(directory.iterdir())
+                         if p.name != MANIFEST}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                       encoding="utf-8")
 

@@ -152,3 +152,15 @@ async def test_map_draws_a_png_of_the_book(service):
 async def test_map_switched_off_says_so(rec, service):
     answer = await ShelfService(rec, service.store, maps_dir=None).map("The Hobbit")
     assert isinstance(answer, a.Problem) and "switched off" in answer.message
+
+
+def test_info_shows_the_series_in_both_renderings():
+    from bot.render_discord import render as render_discord
+    from bot.render_text import render as render_text
+
+    book = a.Book.from_meta("Kiss the Girls", {"author": "James Patterson", "series": "Alex Cross",
+                                               "url": "https://en.wikipedia.org/wiki/Kiss_the_Girls"})
+    assert ("Series", "Alex Cross") in book.facts()
+    assert "Series: Alex Cross" in render_text(a.BookInfo(book))
+    fields = render_discord(a.BookInfo(book)).embed.fields
+    assert [(f.name, f.value) for f in fields if f.name == "Series"] == [("Series", "Alex Cross")]

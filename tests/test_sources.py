@@ -64,3 +64,18 @@ def test_book_info_without_its_header_is_refused(tmp_path):
     path.write_text("Dune\tfrank herbert\n", encoding="utf-8")
     with pytest.raises(ValueError, match="header"):
         list(read_book_info(path))
+
+
+def test_the_infobox_series_is_kept_clean_from_the_source_to_the_catalog(tmp_path):
+    """One series field from the article onward: picks, `info` and the evaluation's series
+    groups all read `meta["series"]`."""
+    from engine.build.catalog import build_catalog
+
+    rows = [["Alex Cross's Trial", {"author": "James Patterson", "series": "Alex Cross < br / >"},
+             ["James Patterson"], [], "2018", 100],
+            ["Kiss the Girls", {"author": "James Patterson", "series": "Alex Cross"},
+             ["James Patterson"], [], "2018", 100]]
+    books = list(read_article_ndjson(write_ndjson(tmp_path / "b.ndjson", rows)))
+    assert [b.info["series"] for b in books] == ["Alex Cross", "Alex Cross"]
+    catalog = build_catalog(books, min_link_count=1)
+    assert [m["series"] for m in catalog.meta] == ["Alex Cross", "Alex Cross"]
