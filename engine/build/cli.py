@@ -1,0 +1,97 @@
+"""The build room's command lines: fetch the public data, build a model directory.
+The thin files in scripts/ and the `wikishelf-fetch` / `wikishelf-build` entry points call these."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine import settings
+from engine.build.catalog import DEFAULT_MIN_LINK_COUNT
+from engine.build.datafiles import fetch, have_partial_data
+from engine.errors import DataError, ModelDirError, WikishelfError
+from engine.model_dir import read_manifest
+
+FETCH_USAGE = """Fetch the public Wikipedia book data, verified by git blob id, into the ignored data folder.
+
+    python scripts/fetch_data.py            # partial data (copied from ../shared where present)
+    python scripts/fetch_data.py --full     # also the 37,020-book found_books_filtered.ndjson
+    python scripts/fetch_data.py --mirror DIR
+"""
+BUILD_USAGE = """Build the model directory in one command: fetch (if needed) -> catalog -> train -> index.
+
+    python scripts/build_model.py [--out models/default] [--epochs N] [--seed S] [--if-missing]
+"""
+
+
+def default_mirror() -> Path | None:
+    """The offline copy laid beside the checkout (CI, these machines), when it is there."""
+    return settings.SHARED_WIKIPEDIA_DIR if settings.SHARED_WIKIPEDIA_DIR.is_dir() else None
+
+
+def fetch_main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=FETCH_USAGE, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--dest", type=Path, default=settings.data_dir(), help="where to store the files")
+    parser.add_argument("--mirror", type=Path, default=None,
+                        help="copy from this folder instead of the network "
+                             f"(default: {settings.SHARED_WIKIPEDIA_DIR} when it exists)")
+    parser.add_argument("--full", action="store_true", help="also get found_books_filtered.ndjson (59 MB)")
+    args = parser.parse_args(argv)
+    try:
+        fetch(args.dest, mirror=args.mirror or default_mirror(), full=args.full)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+
+def parse_build_args(argv):
+    from engine.build.training_config import TrainConfig
+
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(description=BUILD_USAGE, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--out", type=Path, default=settings.default_model_dir())
+    parser.add_argument("--data", type=Path, default=settings.data_dir())
+    parser.add_argument("--full", action="store_true", help="fetch and use the full 37,020-book file")
+    parser.add_argument("--if-missing", action="store_true", help="do nothing if a valid model exists")
+    parser.add_argument("--min-link-count", type=int, default=DEFAULT_MIN_LINK_COUNT)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--dim", type=int, default=defaults.dim)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--regression", action="store_true", help="the article's MSE head on ±1")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def build_main(argv=None) -> int:
+    started = time.perf_counter()
+    args = parse_build_args(argv)
+    if args.if_missing:
+        try:
+            read_manifest(args.out)
+            print(f"model ready in {args.out}")
+            return 0
+        except ModelDirError:
+            pass
+    try:
+        if args.full or not have_partial_data(args.data):
+            fetch(args.data, mirror=default_mirror(), full=args.full)
+        from engine.build.pipeline import build_model_dir, peak_rss_mb
+        from engine.build.training_config import TrainConfig
+
+        config = TrainConfig(dim=args.dim, epochs=args.epochs, seed=args.seed,
+                             classification=not args.regression)
+        manifest = build_model_dir(args.data, args.out, config, args.min_link_count,
+                                   progress=not args.quiet)
+    except WikishelfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = manifest["counts"]
+    print(f"built {args.out}: {counts['books']:,} books, {counts['pages']:,} pages, "
+          f"{counts['pairs']:,} pairs; final loss {manifest['training']['final_loss']}; "
+          f"{time.perf_counter() - started:.1f} s wall, peak RSS {peak_rss_mb():.0f} MB")
+    return 0
+
