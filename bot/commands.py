@@ -67,7 +67,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("shelf", (Arg.SHELF_PAGE,), "everyday", "your reading history, newest first"),
     Command("next", (Arg.COUNT,), "everyday",
             "picks for you from your shelf; ratings of 1-2 count as dislikes"),
-    Command("info", (Arg.TITLE,), "everyday", "author, year, country, genre and Wikipedia link"),
+    Command("info", (Arg.TITLE,), "everyday", "author, year, series, country, genre and Wikipedia link"),
     Command("pages", (Arg.PAGE_NAME,), "everyday", "Wikipedia pages related to a page"),
     Command("about", (Arg.PAGE_NAME,), "everyday", "books about a Wikipedia page or topic"),
     Command("map", (Arg.TITLE,), "heavy", "a picture of the book's neighbourhood"),

@@ -1,9 +1,7 @@
 """`draw_neighbourhood`: the picture the bot sends for `map <title>`."""
 
 import shutil
-import statistics
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -90,16 +88,8 @@ def test_concurrent_draws_of_one_book_leave_a_whole_png(rec, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["same.png"]
 
 
-def test_war_and_peace_on_the_shared_model_is_quick(shared_model_dir, tmp_path):
-    rec = Recommender.load(shared_model_dir)
-    draw_neighbourhood(rec, "War and Peace", tmp_path / "warm.png")  # fonts, caches
-    times = []
-    for i in range(3):
-        started = time.perf_counter()
-        out = draw_neighbourhood(rec, "War and Peace", tmp_path / f"wp{i}.png")
-        times.append(time.perf_counter() - started)
-    image = read_png(out)
+def test_war_and_peace_on_the_shared_model_shows_the_book_and_its_neighbours(real, tmp_path):
+    # How long a draw takes is measured by scripts/bench.py (serving: map_draw).
+    image = read_png(draw_neighbourhood(real, "War and Peace", tmp_path / "wp.png"))
     assert colours_present(image, [BOOK_COLOUR, NEIGHBOUR_COLOUR]) == [BOOK_COLOUR,
                                                                          NEIGHBOUR_COLOUR]
-    # The target is 500 ms (measured ~0.4 s); the bound leaves room for a busy shared machine.
-    assert statistics.median(times) < 1.5, times

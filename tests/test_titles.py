@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections import Counter, defaultdict
 
 import pytest
@@ -197,22 +195,12 @@ def test_books_not_in_the_catalog_never_resolve_as_found():
 
 
 @requires_shared_data
-def test_resolve_and_complete_are_fast_on_the_real_catalog():
+def test_autocomplete_on_the_real_catalog_offers_at_most_25_titles():
+    # Resolve and autocomplete latency are figures of scripts/bench.py (serving), not asserts.
     resolver = real_resolver()
-    queries = [q for q, _, _ in typed_titles()]
-    for query in queries[:20]:
-        resolver.resolve(query)  # warm
-    times = []
-    for query in queries:
-        started = time.perf_counter()
-        resolver.resolve(query)
-        times.append(time.perf_counter() - started)
-    # Loose bound for a shared 2-core machine; the p99 figure comes from scripts/bench.py.
-    assert statistics.median(times) < 0.002, statistics.median(times)
-    started = time.perf_counter()
-    sizes = Counter(len(resolver.complete(q[:5])) for q in queries[:100])
-    assert (time.perf_counter() - started) / 100 < 0.01
-    assert max(sizes) <= 25
+    prefixes = [q[:5] for q, _, _ in typed_titles()][:100]
+    sizes = Counter(len(resolver.complete(prefix)) for prefix in prefixes)
+    assert max(sizes) <= 25 and sizes[0] < len(prefixes)
 
 
 @requires_shared_data

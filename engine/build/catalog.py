@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.model_dir import ModelFiles
 from engine.build.sources import BookRecord, read_article_ndjson, read_book_info
+from engine.model_dir import ModelFiles
 from engine.text import clean_link, display_name, wikipedia_url
 
 # The article drops these: they say how a book was bound, not what it is about.

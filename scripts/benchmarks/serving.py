@@ -2,7 +2,7 @@
 
     python scripts/bench.py --sections serving [--quick] [--model DIR]
 
-Figures: resolve / similar / recommend (50-book history) latency p50 and p99; tie-aware Annoy
+Figures: resolve / similar / recommend (50-book history) / map draw latency p50 and p99; tie-aware Annoy
 recall@10 for the shipped n_trees/search_k (and two other search_k, to show the choice);
 BLAS one thread vs default side by side; Recommender.load time and RSS in a fresh process;
 Annoy build time, file size, peak RSS and query latency on synthetic 50-d catalogs.
@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -157,6 +158,16 @@ def scaling(quick: bool, search_k: int) -> list[dict]:
     return out
 
 
+def map_draw(rec, titles: list[str]) -> dict:
+    """`!map`: one neighbourhood picture per title, after one warm-up draw (fonts, caches)."""
+    from engine.pictures.neighbourhood import draw_neighbourhood
+
+    with tempfile.TemporaryDirectory() as folder:
+        draw_neighbourhood(rec, titles[0], Path(folder) / "warm.png")
+        return percentiles(timed(lambda t: draw_neighbourhood(rec, t, Path(folder) / "m.png"),
+                                 titles))
+
+
 def run(args) -> dict:
     from engine.serve.recommender import Recommender
 
@@ -180,6 +191,8 @@ def run(args) -> dict:
     results["recommend_50_book_history"] = percentiles(timed(lambda h: rec.recommend(h, 10), histories))
     print(f"  recommend: {results['recommend_50_book_history']}", flush=True)
     results["blas"] = blas_side_by_side(rec, titles[:300])
+    results["map_draw"] = map_draw(rec, titles[:3 if quick else 10])
+    print(f"  map draw: {results['map_draw']}", flush=True)
     recall_queries = linked[rng.choice(len(linked), 150 if quick else 500, replace=False)]
     search_ks = [rec.book_index.search_k] if quick else [8_000, 16_000, rec.book_index.search_k]
     results["annoy_recall"] = recall_table(rec, recall_queries, search_ks)
