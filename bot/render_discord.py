@@ -155,13 +155,13 @@ def _(answer: a.Shelf, prefix: str = "!") -> Reply:
         return Reply(content=safe(render_text(answer, prefix)))
     lines = [f"`{e.read_at:%Y-%m-%d}` {link(e.book)} · {stars(e.rating)}" for e in answer.entries]
     return Reply(embed=embed("Your shelf", lines,
-                             f"{answer.total} books · page {answer.page}/{answer.pages}"))
+                             f"{books(answer.total)} · page {answer.page}/{answer.pages}"))
 
 
 @render.register
 def _(answer: a.Export, prefix: str = "!") -> Reply:
     data = io.BytesIO(answer.csv_text.encode("utf-8"))
-    return Reply(content=f"Your shelf: {answer.count} books.",
+    return Reply(content=f"Your shelf: {books(answer.count)}.",
                  file=discord.File(data, filename=answer.filename), private=True)
 
 

@@ -100,7 +100,7 @@ def _(answer: a.Unlogged, prefix: str = "!") -> str:
 def _(answer: a.Shelf, prefix: str = "!") -> str:
     if not answer.total:
         return f"Your shelf is empty. Log a book with {prefix}read <title> [1-5]."
-    lines = [f"Your shelf ({answer.total} books, page {answer.page} of {answer.pages}):"]
+    lines = [f"Your shelf ({books(answer.total)}, page {answer.page} of {answer.pages}):"]
     for entry in answer.entries:
         lines.append(f"  {entry.read_at:%Y-%m-%d}  {entry.book.title} ({stars(entry.rating)})")
     if answer.page < answer.pages:
@@ -148,7 +148,7 @@ def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
 
 @render.register
 def _(answer: a.Forgotten, prefix: str = "!") -> str:
-    return f"Done: deleted {answer.count} books and everything stored for you."
+    return f"Done: deleted {books(answer.count)} and everything stored for you."
 
 
 @render.register

@@ -309,8 +309,9 @@ class ShelfService:
         picks = await self._engine(self.rec.recommend, history, self._clamp_k(k))
         if isinstance(picks, a.Problem):
             return picks
-        if not picks:
-            return a.Problem("Nothing to suggest yet: rate a few books you liked (3 to 5).")
+        if not picks:  # the engine says why (all dislikes, no links, nothing new nearby)
+            return a.Problem(picks.reason or "Nothing to suggest yet: rate a few books you liked "
+                                             "(3 to 5).")
         return a.Picks([a.Pick(self.book(p.title), float(p.score), list(p.because))
                         for p in picks], len(reads))
 

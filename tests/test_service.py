@@ -95,7 +95,7 @@ async def test_only_dislikes_give_no_picks_and_say_what_to_do(service):
     await service.read("u", "The Hobbit 1")
     await service.read("u", "The Two Towers 1")
     answer = await service.next("u")
-    assert isinstance(answer, a.Problem) and "rate" in answer.message.lower()
+    assert isinstance(answer, a.Problem) and "rated 1 or 2" in answer.message
 
 
 async def test_a_disliked_cluster_gives_no_picks_beside_a_liked_one(service):
@@ -164,3 +164,9 @@ def test_info_shows_the_series_in_both_renderings():
     assert "Series: Alex Cross" in render_text(a.BookInfo(book))
     fields = render_discord(a.BookInfo(book)).embed.fields
     assert [(f.name, f.value) for f in fields if f.name == "Series"] == [("Series", "Alex Cross")]
+
+
+def test_counts_of_one_book_read_as_one_book():
+    from bot.render_text import render as render_text
+
+    assert render_text(a.Forgotten(1)) == "Done: deleted 1 book and everything stored for you."
