@@ -11,6 +11,7 @@ from pathlib import Path
 from engine import settings
 from engine.build.catalog import DEFAULT_MIN_LINK_COUNT
 from engine.build.datafiles import fetch, have_partial_data
+from engine.build.fetched import is_fetched_dir
 from engine.errors import DataError, ModelDirError, WikishelfError
 from engine.model_dir import read_manifest
 
@@ -124,7 +125,7 @@ def build_main(argv=None) -> int:
         except ModelDirError:
             pass
     try:
-        if args.full or not have_partial_data(args.data):
+        if args.full or not (have_partial_data(args.data) or is_fetched_dir(args.data)):
             fetch(args.data, mirror=default_mirror(), full=args.full)
         from engine.build.pipeline import build_model_dir, peak_rss_mb
         from engine.build.training_config import TrainConfig

@@ -24,6 +24,11 @@ ALIASES_FILE = "aliases.tsv"
 MANIFEST_FILE = "manifest.json"
 
 
+def is_fetched_dir(directory: Path) -> bool:
+    """A folder scripts/fetch_wikipedia.py wrote (the manifest comes last, so it is complete)."""
+    return (Path(directory) / BOOKS_FILE).is_file() and (Path(directory) / MANIFEST_FILE).is_file()
+
+
 @contextmanager
 def atomic_text(path: Path) -> Iterator:
     """A text file opened beside `path` and renamed onto it only when the block succeeds."""
