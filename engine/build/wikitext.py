@@ -40,7 +40,7 @@ _NOT_THE_BOOK = frozenset({"R to section", "R to anchor", "R from fictional char
                            "R from character", "R to list entry", "R from fictional element",
                            "R from fictional location", "R from member"})
 # Disambiguation templates that are their own pages (not redirects to {{Disambiguation}}).
-_DAB_FAMILY = frozenset({"Disambiguation", "Hndis", "Geodis", "Disambiguation cleanup",
+DISAMBIGUATION_TEMPLATES = frozenset({"Disambiguation", "Hndis", "Geodis", "Disambiguation cleanup",
                          "Set index article", "Human name disambiguation"})
 # Link prefixes that leave this wiki: sister projects and the interwiki map's common entries.
 _INTERWIKI = frozenset({
@@ -118,7 +118,7 @@ def book_templates(template_redirects: Mapping[str, str]) -> frozenset[str]:
 
 
 def disambiguation_templates(template_redirects: Mapping[str, str]) -> frozenset[str]:
-    return frozenset().union(*(closure_of(t, template_redirects) for t in _DAB_FAMILY))
+    return frozenset().union(*(closure_of(t, template_redirects) for t in DISAMBIGUATION_TEMPLATES))
 
 
 # ---------------------------------------------------------------- redirects
@@ -181,13 +181,13 @@ def read_page(title: str, namespace: int, wikitext: str, timestamp: str,
                     timestamp, len(wikitext), frozenset(key for key, _ in templates))
 
 
-def is_book(page: BookPage, disambiguations: Iterable[str] = _DAB_FAMILY) -> bool:
+def is_book(page: BookPage, disambiguations: Iterable[str] = DISAMBIGUATION_TEMPLATES) -> bool:
     """A page with the book infobox that is no disambiguation page."""
     return not page.title.endswith("(disambiguation)") and not page.templates & set(disambiguations)
 
 
 def parse_book(title: str, namespace: int, wikitext: str, timestamp: str,
-               book_infoboxes: Iterable[str], disambiguations: Iterable[str] = _DAB_FAMILY
+               book_infoboxes: Iterable[str], disambiguations: Iterable[str] = DISAMBIGUATION_TEMPLATES
                ) -> BookPage | None:
     """The book on this page, or None when the page is not a book by the rule above."""
     page = read_page(title, namespace, wikitext, timestamp, book_infoboxes)
