@@ -10,16 +10,13 @@ a disambiguation page and plain articles.
 
 from __future__ import annotations
 
-import bz2
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
+from engine.build.dump_writer import write_dump as write_pages
 from tests.fixtures import CLUSTERS
 
-EXPORT_NS = "http://www.mediawiki.org/xml/export-0.11/"
 TIMESTAMP = "2024-05-01T12:00:00Z"
-SHA1 = "phoiac9h4m842xq45sp7s6u21eteeq1"  # the dump's base-36 text hash; nothing reads it
 
 
 @dataclass(frozen=True)
@@ -121,67 +118,11 @@ def all_pages() -> list[WikiPage]:
     return pages[:4] + pages[5:] + pages[4:5]
 
 
-# ---------------------------------------------------------------- the dump
-SITEINFO = f"""<mediawiki xmlns="{EXPORT_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
-xsi:schemaLocation="{EXPORT_NS} http://www.mediawiki.org/xml/export-0.11.xsd" version="0.11" xml:lang="en">
-  <siteinfo>
-    <sitename>Wikipedia</sitename>
-    <dbname>enwiki</dbname>
-    <base>https://en.wikipedia.org/wiki/Main_Page</base>
-    <generator>MediaWiki 1.43.0-wmf.3</generator>
-    <case>first-letter</case>
-    <namespaces>
-      <namespace key="-2" case="first-letter">Media</namespace>
-      <namespace key="0" case="first-letter" />
-      <namespace key="1" case="first-letter">Talk</namespace>
-      <namespace key="6" case="first-letter">File</namespace>
-      <namespace key="10" case="first-letter">Template</namespace>
-      <namespace key="14" case="first-letter">Category</namespace>
-      <namespace key="118" case="first-letter">Draft</namespace>
-    </namespaces>
-  </siteinfo>
-"""
-
-
-def page_xml(page: WikiPage, page_id: int) -> str:
-    redirect = page.redirect_target
-    redirect_xml = f"    <redirect title={quoteattr(redirect)} />\n" if redirect else ""
-    size = len(page.text.encode())
-    return f"""  <page>
-    <title>{escape(page.title)}</title>
-    <ns>{page.ns}</ns>
-    <id>{page_id}</id>
-{redirect_xml}    <revision>
-      <id>{1_000_000 + page_id}</id>
-      <parentid>{999_000 + page_id}</parentid>
-      <timestamp>{page.timestamp}</timestamp>
-      <contributor>
-        <username>Example editor</username>
-        <id>42</id>
-      </contributor>
-      <comment>copyedit</comment>
-      <origin>{1_000_000 + page_id}</origin>
-      <model>wikitext</model>
-      <format>text/x-wiki</format>
-      <text bytes="{size}" sha1="{SHA1}" xml:space="preserve">{escape(page.text)}</text>
-      <sha1>{SHA1}</sha1>
-    </revision>
-  </page>
-"""
-
-
 def write_dump(path: Path, pages: list[WikiPage] | None = None, per_stream: int = 5,
                first_id: int = 10) -> Path:
-    """A pages-articles-multistream file: the header stream, `per_stream` pages a stream, and
-    the closing tag in a stream of its own."""
     pages = all_pages() if pages is None else pages
-    streams = [SITEINFO]
-    for start in range(0, len(pages), per_stream):
-        streams.append("".join(page_xml(p, first_id + start + k)
-                               for k, p in enumerate(pages[start:start + per_stream])))
-    streams.append("</mediawiki>\n")
-    path.write_bytes(b"".join(bz2.compress(s.encode()) for s in streams))
-    return path
+    return write_pages(path, [(p.title, p.ns, p.text, p.timestamp, p.redirect_target) for p in pages],
+                       per_stream, first_id)
 
 
 def write_partitions(directory: Path, pages: list[WikiPage] | None = None,
