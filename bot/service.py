@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from bot import answers as a
 from bot import goodreads
 from bot.commands import COMMANDS
+from bot.rekey import follow_catalog
 from bot.store import Read, Store, now_utc
 from bot.throttle import Throttle
 from engine.errors import WikishelfError
@@ -88,6 +89,7 @@ class ShelfService:
         self.store = store
         self.maps_dir = maps_dir
         self.throttle = throttle  # None: unthrottled (the console has one local user)
+        self._followed: set[str] = set()  # users whose shelves follow this model's catalog
 
     def slow_down(self, user: str) -> a.Problem | None:
         """A short answer when `user` sends commands faster than the throttle allows."""
@@ -125,6 +127,20 @@ class ShelfService:
         meta = self.rec.meta[book_id] if book_id is not None else {}
         book = a.Book.from_meta(title, meta)
         return book if book.url else a.Book(**{**book.__dict__, "url": wikipedia_url(title)})
+
+    async def _follow_catalog(self, user: str) -> None:
+        """Before a user's shelf is first read under this model: move reads whose titles
+        became redirects to their books, and report (never drop) titles the catalog lacks."""
+        if user in self._followed:
+            return
+        report = await follow_catalog(self.store, self.rec, user)
+        self._followed.add(user)
+        if report.moved:
+            log.info("re-keyed %d reads of one user to the new catalog: %s", len(report.moved),
+                     ", ".join(f"{old} -> {new}" for old, new in report.moved[:5]))
+        if report.unresolved:
+            log.warning("%d stored titles of one user are not in this catalog (kept): %s",
+                        len(report.unresolved), ", ".join(report.unresolved[:5]))
 
     async def _resolve(self, text: str) -> Resolution:
         return await asyncio.to_thread(self.rec.resolve, text)
@@ -280,6 +296,7 @@ class ShelfService:
         text = clean_text(text)
         if problem := self._check_text(text, "title"):
             return problem
+        await self._follow_catalog(user)
         # A shelf title from an older model may no longer resolve; an exact one still removes.
         if await self.store.get(user, text) is not None:
             title = text
@@ -292,6 +309,7 @@ class ShelfService:
         return a.Unlogged(self.book(title), removed)
 
     async def shelf(self, user: str, page: object = 1) -> a.Answer:
+        await self._follow_catalog(user)
         total = await self.store.count(user)
         pages = max(1, math.ceil(total / SHELF_PAGE_SIZE))
         number = parse_whole_number(str(page), 1, 10**4) if page not in (None, "") else 1
@@ -301,6 +319,7 @@ class ShelfService:
         return a.Shelf(entries, number, pages, total)
 
     async def next(self, user: str, k: int | None = None) -> a.Answer:
+        await self._follow_catalog(user)
         reads = await self.store.shelf(user)
         if not reads:
             return a.Problem("Your shelf is empty: log a few books with `!read <title> [1-5]` "
@@ -357,6 +376,7 @@ class ShelfService:
         return None
 
     async def export(self, user: str) -> a.Answer:
+        await self._follow_catalog(user)
         reads = await self.store.shelf(user)
         rows = []
         for r in reads:

@@ -7,6 +7,7 @@ and nowhere else.
     book_vectors.npy page_vectors.npy  L2-normalised float32 (memory-mapped at serve time)
     books.ann pages.ann                Annoy angular indexes of those vectors (memory-mapped)
     book_map.npy                       optional: (books, 2) map coordinates, NaN off the map
+    aliases.json                       optional: {alias: title}, redirect titles that name a book
 
 `ModelWriter` builds one in a staging folder and swaps it in whole; `open_model` is the one
 validated reader: every consumer (the recommender, the pictures, the evaluation, the benchmarks)
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,9 @@ PAGE_VECTORS = "page_vectors.npy"
 BOOK_INDEX = "books.ann"
 PAGE_INDEX = "pages.ann"
 BOOK_MAP = "book_map.npy"
+ALIASES = "aliases.json"
 REQUIRED_FILES = (BOOKS, PAGES, PAIRS, BOOK_VECTORS, PAGE_VECTORS, BOOK_INDEX, PAGE_INDEX)
-OPTIONAL_FILES = (BOOK_MAP,)
+OPTIONAL_FILES = (BOOK_MAP, ALIASES)
 ANNOY_METRIC = "angular"
 
 
@@ -124,6 +126,11 @@ class ModelWriter:
     def write_book_map(self, xy: np.ndarray) -> None:
         np.save(self.staging / BOOK_MAP, np.asarray(xy, dtype=np.float32))
 
+    def write_aliases(self, aliases: dict[str, str]) -> None:
+        """Redirect titles -> the catalog title each names (a fetched catalog has them)."""
+        (self.staging / ALIASES).write_text(json.dumps(dict(sorted(aliases.items())),
+                                                       ensure_ascii=False), encoding="utf-8")
+
     def commit(self, manifest: dict) -> dict:
         """Write the manifest (with every file's size, so truncation shows) and swap it in."""
         missing = [name for name in REQUIRED_FILES if not (self.staging / name).is_file()]
@@ -171,6 +178,7 @@ class ModelFiles:
     pairs: np.ndarray  # (n, 2) int32: book, page
     book_vectors: np.ndarray
     page_vectors: np.ndarray
+    aliases: dict[str, str] = field(default_factory=dict)  # redirect title -> catalog title
 
     @property
     def dim(self) -> int:
@@ -264,7 +272,23 @@ def open_model(directory: Path | str) -> ModelFiles:
     for name, n in ((BOOK_INDEX, len(rows)), (PAGE_INDEX, len(pages))):
         _check_annoy_file(directory, name, n, book_vectors.shape[1])
     titles = [r.pop("title") for r in rows]
-    return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors)
+    aliases = _aliases(directory, set(titles))
+    return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors,
+                      aliases)
+
+
+def _aliases(directory: Path, titles: set[str]) -> dict[str, str]:
+    """The alias table, every entry naming a catalog book ({} for a model without one)."""
+    if not (directory / ALIASES).is_file():
+        return {}
+    try:
+        aliases = json.loads((directory / ALIASES).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ModelDirError(directory, f"{ALIASES} is unreadable ({exc.__class__.__name__})") from None
+    if not isinstance(aliases, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v in titles for k, v in aliases.items()):
+        raise ModelDirError(directory, f"{ALIASES} names books the catalog lacks: it is stale")
+    return aliases
 
 
 def _json_list(directory: Path, name: str) -> list:

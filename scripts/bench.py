@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine import settings
 
-SECTIONS = ("training", "serving", "bot", "reliability")
+SECTIONS = ("training", "serving", "bot", "reliability", "wikipedia")
 
 
 def main(argv=None) -> int:

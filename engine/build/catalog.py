@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.build.sources import BookRecord, read_article_ndjson, read_book_info
+from engine.build.fetched import ALIASES_FILE as FETCHED_ALIASES
+from engine.build.fetched import BOOKS_FILE as FETCHED_BOOKS
+from engine.build.sources import BookRecord, read_aliases, read_article_ndjson, read_book_info
 from engine.model_dir import ModelFiles
 from engine.text import clean_link, display_name, wikipedia_url
 
@@ -35,6 +37,7 @@ class Catalog:
     pairs: np.ndarray  # (n, 2) int32: book index, page index; sorted, unique
     meta: list[dict]  # per book: author, year, genre, country, series, url
     stats: dict = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # redirect title -> book title
 
     @property
     def n_books(self) -> int:
@@ -63,7 +66,8 @@ class Catalog:
     def from_model(cls, files: ModelFiles) -> Catalog:
         """The catalog a model directory was built from (engine.model_dir.open_model)."""
         return cls(list(files.titles), list(files.pages), np.asarray(files.pairs),
-                   [dict(m) for m in files.meta], dict(files.manifest.get("catalog_stats", {})))
+                   [dict(m) for m in files.meta], dict(files.manifest.get("catalog_stats", {})),
+                   dict(files.aliases))
 
     def links_of(self, book: int) -> np.ndarray:
         lo, hi = np.searchsorted(self.pairs[:, 0], [book, book + 1])
@@ -99,7 +103,7 @@ def _display_meta(title: str, info: dict) -> dict:
 
 
 def build_catalog(records: Iterable[BookRecord], min_link_count: int = DEFAULT_MIN_LINK_COUNT,
-                  stats: Counter | None = None) -> Catalog:
+                  stats: Counter | None = None, aliases: dict[str, str] | None = None) -> Catalog:
     stats = stats if stats is not None else Counter()
     merged = _merge(records)
     books = sorted(merged)
@@ -118,16 +122,27 @@ def build_catalog(records: Iterable[BookRecord], min_link_count: int = DEFAULT_M
     pairs = np.array(sorted(pair_list), dtype=np.int32).reshape(-1, 2)
     meta = [_display_meta(t, merged[t][1]) for t in books]
     n_linked = int(np.unique(pairs[:, 0]).size) if len(pairs) else 0
+    known = set(books)
+    aliases = {a: t for a, t in (aliases or {}).items() if t in known and a not in known}
     stats.update(books=len(books), pages=len(pages), pairs=len(pairs),
                  books_without_links=len(books) - n_linked, min_link_count=min_link_count)
-    return Catalog(books, pages, pairs, meta, dict(stats))
+    if aliases:
+        stats["aliases"] = len(aliases)
+    return Catalog(books, pages, pairs, meta, dict(stats), aliases)
 
 
 def catalog_from_data_dir(data_dir: Path, min_link_count: int = DEFAULT_MIN_LINK_COUNT) -> Catalog:
-    """The richest catalog the folder allows: the full article file where present, else the
+    """The richest catalog the folder allows: a folder fetched from today's Wikipedia
+    (scripts/fetch_wikipedia.py) where it is one, else the article's full file, else the
     infobox table of every book plus the full wikilinks of the partial file."""
     stats: Counter = Counter()
     full = data_dir / "found_books_filtered.ndjson"
+    fetched = data_dir / FETCHED_BOOKS
+    if fetched.is_file():
+        stats["source_fetched"] = 1
+        aliases = data_dir / FETCHED_ALIASES
+        return build_catalog(read_article_ndjson(fetched, stats), min_link_count, stats,
+                             read_aliases(aliases, stats) if aliases.is_file() else {})
     if full.is_file():
         stats["source_full"] = 1
         records: Iterable[BookRecord] = read_article_ndjson(full, stats)

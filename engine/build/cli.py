@@ -11,6 +11,7 @@ from pathlib import Path
 from engine import settings
 from engine.build.catalog import DEFAULT_MIN_LINK_COUNT
 from engine.build.datafiles import fetch, have_partial_data
+from engine.build.fetched import is_fetched_dir
 from engine.errors import DataError, ModelDirError, WikishelfError
 from engine.model_dir import read_manifest
 
@@ -47,6 +48,53 @@ def fetch_main(argv=None) -> int:
     return 0
 
 
+FETCH_WIKIPEDIA_USAGE = """Fetch today's book pages: DIR/books.ndjson, aliases.tsv, manifest.json.
+
+    python scripts/fetch_wikipedia.py --dump FILE [FILE ...] --out DIR [--workers N]
+    python scripts/fetch_wikipedia.py --api --out DIR --contact you@example.org
+
+Dump files are the official enwiki-<date>-pages-articles[-multistream][N].xml[-pXpY].bz2 files
+(https://dumps.wikimedia.org/enwiki/), one whole dump or its numbered partitions; each
+partition is read by its own worker. An interrupted fetch resumes when run again.
+Then: python scripts/build_model.py --data DIR
+"""
+
+
+def fetch_wikipedia_main(argv=None) -> int:
+    import os
+
+    parser = argparse.ArgumentParser(description=FETCH_WIKIPEDIA_USAGE,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dump", type=Path, nargs="+", metavar="FILE", help="dump .xml.bz2 files")
+    source.add_argument("--api", action="store_true", help="the MediaWiki Action API")
+    parser.add_argument("--out", type=Path, required=True, help="the folder to write")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes for dump partitions (default: every core)")
+    parser.add_argument("--api-url", default="https://en.wikipedia.org/w/api.php")
+    parser.add_argument("--contact", default=os.environ.get("WIKISHELF_CONTACT", ""),
+                        help="an e-mail or page for Wikimedia's User-Agent policy "
+                             "(default: $WIKISHELF_CONTACT)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    try:
+        if args.dump:
+            from engine.build.dump_fetch import fetch_from_dumps
+
+            manifest = fetch_from_dumps(args.dump, args.out, min(args.workers, len(args.dump)),
+                                        progress=not args.quiet)
+        else:
+            from engine.build.api_fetch import fetch_from_api
+
+            manifest = fetch_from_api(args.api_url, args.out, args.contact, progress=not args.quiet)
+    except WikishelfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = manifest["counts"]
+    print(f"wrote {args.out}: {counts['books']:,} books, {counts['aliases']:,} aliases. "
+          f"Build with: python scripts/build_model.py --data {args.out}")
+    return 0
+
 
 def parse_build_args(argv):
     from engine.build.training_config import TrainConfig
@@ -77,7 +125,7 @@ def build_main(argv=None) -> int:
         except ModelDirError:
             pass
     try:
-        if args.full or not have_partial_data(args.data):
+        if args.full or not (have_partial_data(args.data) or is_fetched_dir(args.data)):
             fetch(args.data, mirror=default_mirror(), full=args.full)
         from engine.build.pipeline import build_model_dir, peak_rss_mb
         from engine.build.training_config import TrainConfig

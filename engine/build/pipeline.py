@@ -38,6 +38,8 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
     untrained = catalog.book_degrees() == 0
     with ModelWriter(out) as writer:
         writer.write_catalog(catalog.books, catalog.meta, catalog.pages, catalog.pairs)
+        if catalog.aliases:
+            writer.write_aliases(catalog.aliases)
         writer.write_vectors(result.book_vectors, result.page_vectors, n_trees, config.seed,
                              untrained=untrained)
         timings["index_s"] = round(time.perf_counter() - t, 2)
@@ -52,7 +54,8 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "counts": {"books": catalog.n_books, "pages": catalog.n_pages,
                        "pairs": int(len(catalog.pairs)),
-                       "books_without_links": int(untrained.sum())},
+                       "books_without_links": int(untrained.sum()),
+                       **({"aliases": len(catalog.aliases)} if catalog.aliases else {})},
             "data_fingerprint": catalog.fingerprint(),
             "catalog_stats": catalog.stats,
             "training": {**config.to_dict(), "epochs_run": len(result.losses),

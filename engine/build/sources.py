@@ -100,3 +100,17 @@ def read_book_info(path: Path, stats: Counter | None = None) -> Iterator[BookRec
                     if clean_infobox_value(fields[k])}
             stats["book_info_books"] += 1
             yield BookRecord(clean_title(fields["title"]), links, info)
+
+
+def read_aliases(path: Path, stats: Counter | None = None) -> dict[str, str]:
+    """A fetched folder's aliases.tsv: alias<TAB>title a line."""
+    stats = stats if stats is not None else Counter()
+    aliases = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            alias, tab, title = line.rstrip("\n").partition("\t")
+            if not tab or not alias.strip() or not title.strip():
+                stats["malformed_lines"] += 1
+                continue
+            aliases[clean_title(alias)] = clean_title(title)
+    return aliases

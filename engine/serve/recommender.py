@@ -79,7 +79,8 @@ class Recommender:
         by_page = np.argsort(pairs[:, 1], kind="stable")
         self._linkers = pairs[by_page, 0]
         self._linker_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.pages) + 1))
-        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees)
+        self.aliases = files.aliases
+        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees, self.aliases)
 
     @classmethod
     def load(cls, model_dir: Path | str, blas_threads: int | None = 1) -> Recommender:
@@ -103,6 +104,12 @@ class Recommender:
             return None
 
     # -- lookups --
+    def canonical_title(self, title: str) -> str | None:
+        """The catalog title a stored key names now: itself, or the book a redirect of that
+        title points to; None when the catalog no longer has it. Exact only: a stored key is
+        never moved to a look-alike."""
+        return title if title in self.title_to_id else self.aliases.get(title)
+
     def resolve(self, text: str) -> Resolution:
         return self.resolver.resolve(text)
 

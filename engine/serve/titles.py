@@ -85,13 +85,17 @@ def _allowed_edits(word: str) -> int:
 
 class TitleResolver:
     @classmethod
-    def for_catalog(cls, titles: list[str], meta: list[dict], book_degrees) -> TitleResolver:
-        """The resolver the product serves: display authors as hints, and a book's link count
-        as its popularity (the better-known of two same-named books wins a close call)."""
-        return cls(titles, [m.get("author", "") for m in meta], [float(d) for d in book_degrees])
+    def for_catalog(cls, titles: list[str], meta: list[dict], book_degrees,
+                    aliases: dict[str, str] | None = None) -> TitleResolver:
+        """The resolver the product serves: display authors as hints, a book's link count
+        as its popularity (the better-known of two same-named books wins a close call), and
+        Wikipedia's redirect titles as other names of their books."""
+        row = {t: i for i, t in enumerate(titles)}
+        return cls(titles, [m.get("author", "") for m in meta], [float(d) for d in book_degrees],
+                   {alias: row[t] for alias, t in (aliases or {}).items() if t in row})
 
     def __init__(self, titles: list[str], authors: list[str] | None = None,
-                 popularity: list[float] | None = None):
+                 popularity: list[float] | None = None, aliases: dict[str, int] | None = None):
         self.titles = list(titles)
         n = len(self.titles)
         authors = list(authors) if authors is not None else [""] * n
@@ -135,6 +139,7 @@ class TitleResolver:
                 by_key[main].append(i)
             for word in set(core.split()):
                 postings[word].append(i)
+        self.by_alias = self._alias_keys(aliases or {})
         self.core_ns = [c.replace(" ", "") for c in self.core]
         self.tokens = [tuple(c.split()) for c in self.core]
         self._who: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
@@ -145,6 +150,15 @@ class TitleResolver:
         for word in _SMALL_WORDS & self.idf.keys():
             self.idf[word] = 0.3
         self.max_idf = math.log(n + 1) + 0.1
+
+    def _alias_keys(self, aliases: dict[str, int]) -> dict[str, int]:
+        """Folded alias -> book, for aliases that name one book and are no catalog title."""
+        books: dict[str, set[int]] = defaultdict(set)
+        for alias, book in aliases.items():
+            key = normalise(alias)
+            if key and key not in self.by_full:
+                books[key].add(book)
+        return {key: next(iter(ids)) for key, ids in books.items() if len(ids) == 1}
 
     # The indexes below serve the rarer paths (typos, authors without a separator, autocomplete);
     # each is built on first use, which keeps loading a model fast.
@@ -202,6 +216,9 @@ class TitleResolver:
         full = self.by_full.get(normalise(text), ())
         if len(full) == 1:
             return Resolution("found", full[0], self.titles[full[0]], 1.0)
+        alias = self.by_alias.get(normalise(text))
+        if alias is not None and not full:  # Wikipedia's own redirect: "1984", "Hobbit"
+            return Resolution("found", alias, self.titles[alias], 1.0)
         scored: dict[int, tuple[float, float]] = {}  # book -> (rank, confidence)
         all_readings = readings(text)
         for reading in all_readings:  # the common case: a title typed right, and nothing to weigh
