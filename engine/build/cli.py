@@ -97,18 +97,17 @@ def fetch_wikipedia_main(argv=None) -> int:
 
 
 def parse_build_args(argv):
-    from engine.build.training_config import TrainConfig
-
-    defaults = TrainConfig()
     parser = argparse.ArgumentParser(description=BUILD_USAGE, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--out", type=Path, default=settings.default_model_dir())
     parser.add_argument("--data", type=Path, default=settings.data_dir())
     parser.add_argument("--full", action="store_true", help="fetch and use the full 37,020-book file")
     parser.add_argument("--if-missing", action="store_true", help="do nothing if a valid model exists")
     parser.add_argument("--min-link-count", type=int, default=DEFAULT_MIN_LINK_COUNT)
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--dim", type=int, default=defaults.dim)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    # Unset flags keep the recipe's value; the recipe is chosen from the catalog's link density
+    # (engine.build.training_config.choose_recipe) and named in the manifest.
+    parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    parser.add_argument("--dim", type=int, help="override the recipe's dimension")
+    parser.add_argument("--seed", type=int, help="training seed (default 0)")
     parser.add_argument("--regression", action="store_true", help="the article's MSE head on ±1")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -128,12 +127,13 @@ def build_main(argv=None) -> int:
         if args.full or not (have_partial_data(args.data) or is_fetched_dir(args.data)):
             fetch(args.data, mirror=default_mirror(), full=args.full)
         from engine.build.pipeline import build_model_dir, peak_rss_mb
-        from engine.build.training_config import TrainConfig
 
-        config = TrainConfig(dim=args.dim, epochs=args.epochs, seed=args.seed,
-                             classification=not args.regression)
-        manifest = build_model_dir(args.data, args.out, config, args.min_link_count,
-                                   progress=not args.quiet)
+        overrides = {k: v for k, v in (("dim", args.dim), ("epochs", args.epochs),
+                                       ("seed", args.seed)) if v is not None}
+        if args.regression:
+            overrides["classification"] = False
+        manifest = build_model_dir(args.data, args.out, None, args.min_link_count,
+                                   progress=not args.quiet, overrides=overrides)
     except WikishelfError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

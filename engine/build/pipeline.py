@@ -73,13 +73,35 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
         return writer.commit(manifest)
 
 
+def choose_catalog_recipe(catalog: Catalog) -> dict:
+    """The named recipe (engine.build.training_config.RECIPES) for this catalog's link density,
+    with the figures that chose it: written to the manifest."""
+    from engine.build.training_config import choose_recipe
+
+    linked = int((catalog.book_degrees() > 0).sum())
+    mean_links = len(catalog.pairs) / max(linked, 1)
+    name, reason = choose_recipe(mean_links, fetched=bool(catalog.stats.get("source_fetched")))
+    return {"name": name, "reason": reason, "mean_links_per_linked_book": round(mean_links, 2)}
+
+
 def build_model_dir(data_dir: Path, out: Path, config=None,
                     min_link_count: int = DEFAULT_MIN_LINK_COUNT, n_trees: int = DEFAULT_TREES,
-                    progress: bool = True, log=print, with_map: bool = True) -> dict:
+                    progress: bool = True, log=print, with_map: bool = True,
+                    overrides: dict | None = None) -> dict:
+    """Build from a data folder. Without `config`, the recipe is chosen from the catalog
+    (choose_catalog_recipe) and `overrides` (TrainConfig fields) go on top of it."""
+    from engine.build.training_config import recipe_config
+
     t = time.perf_counter()
     catalog = catalog_from_data_dir(Path(data_dir), min_link_count)
     timings = {"catalog_s": round(time.perf_counter() - t, 2)}
     log(f"catalog: {catalog.n_books:,} books, {catalog.n_pages:,} pages, "
         f"{len(catalog.pairs):,} pairs ({timings['catalog_s']} s)")
+    extra = None
+    if config is None:
+        recipe = choose_catalog_recipe(catalog)
+        config = recipe_config(recipe["name"], **(overrides or {}))
+        extra = {"recipe": {**recipe, "overrides": dict(overrides or {})}}
+        log(f"recipe: {recipe['name']} ({recipe['reason']})")
     return build_from_catalog(catalog, out, config, n_trees, progress, log, timings,
-                              with_map=with_map)
+                              extra_manifest=extra, with_map=with_map)

@@ -220,10 +220,31 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
         # The head learned "lower cosine = linked": flip the pages so book·page always ranks
         # likely links first. Page-to-page and book-to-book cosines are unchanged.
         page_vectors = -page_vectors
+    book_vectors = normalise_rows(model.get_layer("book_embedding").embeddings.numpy())
+    if config.page_mix:
+        book_vectors = mix_page_vectors(book_vectors, page_vectors, pairs, config.page_mix,
+                                        config.page_mix_power)
     return TrainResult(
-        book_vectors=normalise_rows(model.get_layer("book_embedding").embeddings.numpy()),
+        book_vectors=book_vectors,
         page_vectors=page_vectors,
         losses=losses, examples=examples, seconds=seconds, head_weight=head_weight)
+
+
+def mix_page_vectors(book_vectors: np.ndarray, page_vectors: np.ndarray, pairs: np.ndarray,
+                     weight: float, power: float) -> np.ndarray:
+    """Unit rows of book + weight x unit(sum of its pages' vectors, each by idf(page) ** power):
+    books that share rare pages move together (TrainConfig.page_mix). A book without pages keeps
+    its own vector."""
+    from scipy import sparse
+
+    n_books, n_pages = len(book_vectors), len(page_vectors)
+    pairs = np.asarray(pairs).reshape(-1, 2)
+    df = np.bincount(pairs[:, 1], minlength=n_pages)
+    idf = np.log(n_books / np.maximum(df, 1)) ** power
+    links = sparse.csr_matrix((idf[pairs[:, 1]].astype(np.float32), (pairs[:, 0], pairs[:, 1])),
+                              shape=(n_books, n_pages))
+    mean = normalise_rows(np.asarray(links @ page_vectors))
+    return normalise_rows(book_vectors + weight * mean)
 
 
 def _progress_bar(total: int, enabled: bool):

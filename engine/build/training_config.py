@@ -1,6 +1,7 @@
-"""Training parameters, importable without TensorFlow."""
+"""Training parameters and the named recipes a build chooses from, importable without
+TensorFlow."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass
@@ -19,9 +20,51 @@ class TrainConfig:
     positive_power: float = 1.5  # chosen in EVALUATION.md
     # Negatives keep the positive's book and draw only the page (word2vec); False: both random.
     same_book_negatives: bool = True  # +1 point leave-one-out (EVALUATION.md)
+    # After training, each book vector += page_mix x the unit idf(page)**page_mix_power-weighted
+    # mean of its pages' vectors (0: off, the shipped recipe on the thin offline catalog). Pulls
+    # books that share rare pages together; chosen for full-link data (FULL_LINKS below).
+    page_mix: float = 0.0
+    page_mix_power: float = 3.0
     patience: int = 2  # epochs without a relative loss improvement of min_delta
     min_delta: float = 1e-3
     seed: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# ---------------------------------------------------------------- recipes
+# The one home of the recipe numbers; the measurements behind them are in EVALUATION.md
+# ("Full-link data: the rich recipe"). A build picks FULL_LINKS when its catalog is a fetched
+# full-link folder or has at least FULL_LINK_MIN_MEAN_LINKS links per linked book (the shared
+# 2018 catalog has 3.1, the 1,411 full-link books of p15_books.ndjson 10.6).
+THIN_LINKS = "thin-links"
+FULL_LINKS = "full-links"
+FULL_LINK_MIN_MEAN_LINKS = 6.0
+RECIPES: dict[str, dict] = {
+    THIN_LINKS: {},  # TrainConfig's defaults, tuned on the shared catalog
+    FULL_LINKS: {"page_mix": 4.0, "page_mix_power": 3.0},
+}
+# Item-kNN page scoring (evaluation) per recipe: (neighbours, alpha); see engine.quality.methods.
+RECIPE_KNN: dict[str, tuple[int, float]] = {THIN_LINKS: (100, 12.0), FULL_LINKS: (100, 6.0)}
+
+
+def choose_recipe(mean_links_per_book: float, fetched: bool = False) -> tuple[str, str]:
+    """(recipe name, the reason, for the manifest) for a catalog of this link density."""
+    if fetched:
+        return FULL_LINKS, "a folder fetched from Wikipedia (full wikilinks)"
+    if mean_links_per_book >= FULL_LINK_MIN_MEAN_LINKS:
+        return FULL_LINKS, (f"{mean_links_per_book:.1f} links per linked book "
+                            f">= {FULL_LINK_MIN_MEAN_LINKS:g}")
+    return THIN_LINKS, (f"{mean_links_per_book:.1f} links per linked book "
+                        f"< {FULL_LINK_MIN_MEAN_LINKS:g}")
+
+
+def recipe_config(name: str, **overrides) -> TrainConfig:
+    """The TrainConfig of a named recipe, with explicit overrides (command-line flags) on top."""
+    return replace(TrainConfig(**RECIPES[name]), **overrides)
+
+
+def recipe_of(config: TrainConfig) -> str:
+    """The recipe a config belongs to, for choices made outside training (kNN scoring)."""
+    return FULL_LINKS if config.page_mix else THIN_LINKS

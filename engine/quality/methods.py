@@ -147,10 +147,14 @@ class ImplicitFactors:
 class Embedding:
     """The project's model: engine.build.training.train with the shipped TrainConfig."""
     name = "wikishelf"
-    knn = (100, 12.0)
 
     def __init__(self, config):
+        from engine.build.training_config import RECIPE_KNN, recipe_of
+
         self.config = config
+        # Mixed-in page vectors spread the cosines out, so the full-link recipe wants a milder
+        # alpha (EVALUATION.md, full-link data).
+        self.knn = RECIPE_KNN[recipe_of(config)]
 
     def fit(self, pairs, n_books, n_pages, seed=0) -> Fitted:
         from dataclasses import replace

@@ -53,6 +53,7 @@ class Plan:
     link_books: int | None  # None: every test book
     author_books: int | None
     loo_cases: int | None
+    split_seed: int = ev.SPLIT_SEED  # the held-out links, sampled test sets and tie-breaking
 
 
 def parse_args(argv):
@@ -65,6 +66,11 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true",
                         help="one seed and sampled test sets (CI, about a minute)")
     parser.add_argument("--seeds", type=int, help="training seeds (default 3, --quick 1)")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="the first training seed (fresh seeds for a report after tuning)")
+    parser.add_argument("--split-seed", type=int, default=ev.SPLIT_SEED,
+                        help=f"seed of the held-out split and sampled test sets "
+                             f"(default {ev.SPLIT_SEED}; tune on one, report on another)")
     parser.add_argument("--methods", help="comma-separated subset (default: all)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a TrainConfig field of the recipe, e.g. --set epochs=30")
@@ -142,18 +148,20 @@ def evaluate_method(method, seed, catalog, split, authorless, authors, cases, pl
         variants = {native_name: fitted.page_scores,
                     **({} if method.name == "popularity" else variants)}
     for name, scorer in variants.items():
-        metrics = ev.link_prediction(split, catalog.n_pages, scorer, books_limit=plan.link_books)
+        metrics = ev.link_prediction(split, catalog.n_pages, scorer, books_limit=plan.link_books,
+                                     seed=plan.split_seed)
         for key, value in metrics.as_dict().items():
             out.setdefault(key, {})[name] = value
     info = dict(fitted.info)
     fitted = method.fit(authorless, catalog.n_books, catalog.n_pages, seed)
     candidates = np.bincount(authorless[:, 0], minlength=catalog.n_books) > 0
     out["same_author_p@10"] = {method.name: ev.same_author_precision(
-        fitted.book_similarity, authors, candidates, books_limit=plan.author_books)}
+        fitted.book_similarity, authors, candidates, books_limit=plan.author_books,
+        seed=plan.split_seed)}
     from engine.serve.picks import NEIGHBOURS_PER_READ, book_series
 
     table = ev.NeighbourTable(fitted.book_similarity, ev.neighbours_needed(cases), candidates,
-                              NEIGHBOURS_PER_READ + 1)
+                              NEIGHBOURS_PER_READ + 1, seed=plan.split_seed)
     series = book_series(catalog.meta, authorless, catalog.pages)
     loo = ev.leave_one_out(ev.EvalCatalog(catalog.books, catalog.meta, series, candidates, table),
                            cases)
@@ -249,7 +257,9 @@ def render(report: dict, notes: str) -> str:
         f"{report['splits']['hidden_links']:,} links hidden; same-author and leave-one-out: "
         f"{report['splits']['author_links_removed']:,} author links removed, "
         f"{report['splits']['loo_cases']:,} leave-one-out cases "
-        f"({report['splits']['loo_groups']:,} author and series groups).",
+        f"({report['splits']['loo_groups']:,} author and series groups); split seed "
+        f"{report['splits'].get('split_seed', ev.SPLIT_SEED)}, training seeds "
+        f"{report['splits'].get('training_seeds', list(range(report['seeds'])))}.",
         "",
         "Figures are means over seeds, ± the spread (max − min). `_native` scores a page by "
         "book · page; the other rows score it by the summed similarity ** alpha of the book's "
@@ -314,8 +324,9 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
     n_seeds = args.seeds or (1 if args.quick else 3)
-    plan = Plan(list(range(n_seeds)), 2000 if args.quick else None,
-                2000 if args.quick else None, 400 if args.quick else 3000)
+    plan = Plan(list(range(args.first_seed, args.first_seed + n_seeds)),
+                2000 if args.quick else None, 2000 if args.quick else None,
+                400 if args.quick else 3000, args.split_seed)
     try:
         catalog, config = load_recipe(args)
         chosen = methods(config, args.methods)
@@ -323,14 +334,14 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     log = print
-    split = ev.hold_out_links(catalog.pairs, catalog.n_books)
+    split = ev.hold_out_links(catalog.pairs, catalog.n_books, seed=plan.split_seed)
     author_page = ev.author_page_of(catalog.meta, catalog.pages)
     authorless = ev.without_author_links(catalog.pairs, author_page)
     authors = ev.author_ids(catalog.meta)
     linked = np.bincount(authorless[:, 0], minlength=catalog.n_books) > 0
     groups = (ev.groups_of(authors, linked, ev.MIN_GROUP_BOOKS)
               + ev.groups_of(series_labels(catalog.meta), linked, ev.MIN_GROUP_BOOKS))
-    cases = ev.leave_one_out_cases(groups, max_cases=plan.loo_cases)
+    cases = ev.leave_one_out_cases(groups, max_cases=plan.loo_cases, seed=plan.split_seed)
     log(f"catalog {catalog.n_books:,} books / {catalog.n_pages:,} pages / {len(catalog.pairs):,} "
         f"pairs; {len(split.test_books):,} test books; {len(cases):,} leave-one-out cases; "
         f"recipe {config}")
@@ -367,7 +378,8 @@ def main(argv=None) -> int:
         "splits": {"test_books": int(len(split.test_books)),
                    "hidden_links": int(len(split.test_pages)),
                    "author_links_removed": int(len(catalog.pairs) - len(authorless)),
-                   "loo_cases": len(cases), "loo_groups": len(groups)},
+                   "loo_cases": len(cases), "loo_groups": len(groups),
+                   "split_seed": plan.split_seed, "training_seeds": plan.seeds},
         "train_seconds": train_seconds,
         "knn": {m.name: list(m.knn) for m in chosen if hasattr(m, "knn")},
         "article": article_tables(args.model),
