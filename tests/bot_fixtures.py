@@ -29,6 +29,14 @@ async def service(rec, tmp_path):
     await store.close()
 
 
+@pytest.fixture
+async def any_service(rec, store_target, tmp_path):
+    """`service` once on SQLite and once on PostgreSQL (tests/postgres_server.py)."""
+    store = await Store.open(store_target)
+    yield ShelfService(rec, store, maps_dir=tmp_path / "maps")
+    await store.close()
+
+
 def fresh_id() -> int:
     # Snowflakes carry their creation time; an old one reads as an expired interaction.
     return discord.utils.time_snowflake(discord.utils.utcnow()) + next(_serial)
