@@ -14,7 +14,7 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 
-from bot.discord_bot import WikishelfBot
+from bot.discord_bot import ShardedWikishelfBot, WikishelfBot
 from engine.model_dir import BOOK_INDEX, MANIFEST
 from tests.bot_fixtures import RecordingAdapter, interaction, member
 
@@ -82,9 +82,11 @@ def test_a_broken_database_gives_one_clear_line(tiny_model_dir, tmp_path, how):
     assert len(lines) == 1 and lines[0].startswith("wikishelf: ") and "database" in lines[0]
 
 
-def test_reconnecting_is_left_to_discord_py():
+@pytest.mark.parametrize("ours, theirs", [(WikishelfBot, discord.Client),
+                                          (ShardedWikishelfBot, discord.AutoShardedClient)])
+def test_reconnecting_is_left_to_discord_py(ours, theirs):
     for name in ("connect", "start", "on_disconnect", "on_resumed"):
-        assert getattr(WikishelfBot, name, None) is getattr(discord.Client, name, None), name
+        assert getattr(ours, name, None) is getattr(theirs, name, None), name
 
 
 def stored(db: Path, user: str) -> list[tuple]:
