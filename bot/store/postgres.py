@@ -112,7 +112,7 @@ class PostgresStore(Store):
                                      f"({describe(exc, self._secret)})") from None
                 log.warning("database connection lost (%s); retrying",
                             describe(exc, self._secret))
-                self._pool.expire_connections()  # the others are likely dead too
+                await self._pool.expire_connections()  # the others are likely dead too
                 await asyncio.sleep(delay)
 
     # -- schema --
