@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,13 @@ class LoadResult:
     acked: dict[str, dict[str, int | None]] = field(default_factory=dict)  # user -> title -> rating
     throttled: int = 0
     wall_s: float = 0.0
+    # Told of every write as it starts and once acknowledged ("start"/"ack"/"gone", user, title,
+    # rating), so a parent process can keep the record outside a process it kills.
+    journal: Callable[[str, str, str, int | None], None] | None = None
+
+    def note(self, event: str, user: str, title: str, rating: int | None = None) -> None:
+        if self.journal is not None:
+            self.journal(event, user, title, rating)
 
     def all_latencies(self) -> list[float]:
         return [x for values in self.latencies_ms.values() for x in values]
@@ -69,8 +77,9 @@ def titles_of(rec, count: int, seed: int) -> list[str]:
     return chosen
 
 
-def script_for(user_index: int, commands: int, titles: list[str]) -> list[tuple[str, str, int]]:
-    """(kind, line, rating) commands for one user: mixed lookups and writes, seeded."""
+def script_for(user_index: int, commands: int, titles: list[str]
+               ) -> list[tuple[str, str, int, str]]:
+    """(kind, line, rating, title) commands for one user: mixed lookups and writes, seeded."""
     rng = random.Random(user_index)
     lines = []
     for _ in range(commands):
@@ -78,14 +87,14 @@ def script_for(user_index: int, commands: int, titles: list[str]) -> list[tuple[
         roll = rng.random()
         if roll < READ_SHARE:
             rating = rng.randint(1, 5)
-            lines.append(("read", f"!read {title} rating={rating}", rating))
+            lines.append(("read", f"!read {title} rating={rating}", rating, title))
         elif roll < READ_SHARE + 0.05:
-            lines.append(("unread", f"!unread {title}", 0))
+            lines.append(("unread", f"!unread {title}", 0, title))
         else:
             kind = rng.choice(["similar", "info", "shelf", "next", "about", "pages", "help"])
             arg = {"similar": title, "info": title.lower(), "shelf": "", "next": "5",
                    "about": title, "pages": title, "help": ""}[kind]
-            lines.append((kind, f"!{kind} {arg}".strip(), 0))
+            lines.append((kind, f"!{kind} {arg}".strip(), 0, title))
     return lines
 
 
@@ -102,7 +111,9 @@ async def simulated_user(service, user: str, script, result: LoadResult, think_s
                          rng: random.Random) -> None:
     acked = result.acked.setdefault(user, {})
     await asyncio.sleep(rng.uniform(0, think_s))  # users do not all press enter in one instant
-    for kind, line, rating in script:
+    for kind, line, rating, title in script:
+        if kind in ("read", "unread"):
+            result.note("start", user, title)
         started = time.perf_counter()
         try:
             answer = await answer_line(service, user, line)
@@ -114,8 +125,10 @@ async def simulated_user(service, user: str, script, result: LoadResult, think_s
             result.throttled += 1
         elif kind == "read" and isinstance(answer, a.Logged):
             acked[answer.book.title] = rating
+            result.note("ack", user, answer.book.title, rating)
         elif kind == "unread" and isinstance(answer, a.Unlogged):
             acked.pop(answer.book.title, None)
+            result.note("gone", user, answer.book.title)
         elif kind == "read":
             result.errors.append(f"{user} {line[:60]}: not logged: {answer}")
         if think_s:
@@ -133,15 +146,19 @@ async def flooder(service, user: str, title: str, stop: asyncio.Event, result: L
             result.throttled += 1
         elif isinstance(answer, a.Logged):
             result.acked.setdefault(user, {})[answer.book.title] = 5
+            result.note("ack", user, answer.book.title, 5)
 
 
 async def run_load(rec, db_path: Path | str, users: int, commands: int, think_s: float,
-                   flood: bool = False, throttle: Throttle | None = None, seed: int = 0
-                   ) -> LoadResult:
+                   flood: bool = False, throttle: Throttle | None = None, seed: int = 0,
+                   result: LoadResult | None = None, prefix: str = "user",
+                   check: bool = True) -> LoadResult:
+    """`users` simulated users at once on one service and store; with `check`, then every
+    acknowledged write is looked for in the database."""
     store = await Store.open(db_path)
     service = ShelfService(rec, store, None, throttle)
     titles = titles_of(rec, 400, seed)
-    result = LoadResult()
+    result = result or LoadResult()
     stop = asyncio.Event()
     tick = asyncio.create_task(ticker(result.lag_ms, stop))
     flood_task = (asyncio.create_task(flooder(service, "flood", titles[0], stop, result))
@@ -149,7 +166,7 @@ async def run_load(rec, db_path: Path | str, users: int, commands: int, think_s:
     started = time.perf_counter()
     try:
         await asyncio.gather(*[
-            simulated_user(service, f"user{i}", script_for(i + seed * 100_000, commands, titles),
+            simulated_user(service, f"{prefix}{i}", script_for(i + seed * 100_000, commands, titles),
                            result, think_s, random.Random(i)) for i in range(users)])
     finally:
         result.wall_s = time.perf_counter() - started
@@ -158,7 +175,8 @@ async def run_load(rec, db_path: Path | str, users: int, commands: int, think_s:
         if flood_task is not None:
             await flood_task
         await store.close()
-    result.errors += lost_or_duplicated(await stored_reads(db_path), result.acked)
+    if check:
+        result.errors += lost_or_duplicated(await stored_reads(db_path), result.acked)
     return result
 
 
