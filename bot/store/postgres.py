@@ -17,22 +17,9 @@ from pathlib import Path
 
 import asyncpg
 
+from bot.store import base
 from bot.store import dsn as dsn_text
-from bot.store.base import (
-    COUNT_READS,
-    DELETE_READ,
-    HISTORY_LIMIT,
-    SELECT_READ,
-    SELECT_SHELF,
-    UPSERT_READ,
-    USER_COLUMN,
-    Read,
-    Row,
-    Store,
-    StoreError,
-    now_utc,
-    quote_name,
-)
+from bot.store.base import HISTORY_LIMIT, USER_COLUMN, Read, Row, Store, StoreError, now_utc, quote_name
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +41,8 @@ def numbered(sql: str) -> str:
 
 
 SELECT_READ_PG, UPSERT_READ_PG, DELETE_READ_PG, COUNT_READS_PG, SELECT_SHELF_PG = map(
-    numbered, (SELECT_READ, UPSERT_READ, DELETE_READ, COUNT_READS, SELECT_SHELF))
+    numbered, (base.SELECT_READ, base.UPSERT_READ, base.DELETE_READ, base.COUNT_READS,
+               base.SELECT_SHELF))
 PERSONAL_TABLES = ("SELECT table_name FROM information_schema.columns "
                    "WHERE table_schema = current_schema() AND column_name = $1 "
                    "ORDER BY table_name")
