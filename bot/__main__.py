@@ -1,4 +1,5 @@
-"""`python -m bot`: Discord when DISCORD_TOKEN is set, else (or with --console) the terminal."""
+"""`python -m bot`: Discord when DISCORD_TOKEN is set, else (or with --console) the terminal.
+`python -m bot copy-db --from FILE --to postgresql://...` copies an SQLite history into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import tempfile
 from pathlib import Path
 
 from bot import config as config_module
+from bot import redact
+from bot.store import dsn
 from engine.errors import WikishelfError
 
 
@@ -24,16 +27,27 @@ async def _console(cfg: config_module.Config) -> int:
         await service.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _serve(argv: list[str] | None) -> int:
     cfg = config_module.load(argv)
     logging.basicConfig(level=cfg.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        if cfg.use_discord:
-            from bot.discord_bot import run_discord
+    if dsn.is_postgres(cfg.db_path):
+        redact.install(dsn.password(cfg.db_path))  # the database password is never logged
+    if cfg.use_discord:
+        from bot.discord_bot import run_discord
 
-            return run_discord(cfg)
-        return asyncio.run(_console(cfg))
+        return run_discord(cfg)
+    return asyncio.run(_console(cfg))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["copy-db"]:
+            from bot.store.copy import main as copy_main
+
+            return copy_main(argv[1:])
+        return _serve(argv)
     except WikishelfError as exc:
         print(f"wikishelf: {exc}", file=sys.stderr)
         return 2

@@ -42,6 +42,10 @@ class Problem:
     message: str
 
 
+# The answer when the database cannot be reached (the log gets the one-line reason).
+STORE_DOWN = Problem("The reading history is unavailable right now; try again in a moment.")
+
+
 @dataclass(frozen=True)
 class NoMatch:
     """A title that did not resolve: suggestions ("did you mean") or choices (ambiguous)."""

@@ -18,6 +18,7 @@ from bot.commands import COMMANDS_BY_NAME, Arg, Command
 from bot.goodreads import MAX_BYTES
 from bot.render_text import render
 from bot.service import MAX_K, ShelfService, clean_text, parse_whole_number
+from bot.store import StoreError
 
 log = logging.getLogger(__name__)
 MAX_LINE = 2000
@@ -137,6 +138,9 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
             break
         try:
             answer = await answer_line(service, user, line)
+        except StoreError as exc:  # the database is away: one line, and the session goes on
+            log.warning("%s", exc)
+            answer = a.STORE_DOWN
         except Exception:  # one bad line must not end the session
             log.exception("command failed: %r", line[:200])
             answer = a.Problem("Something went wrong with that command; it changed nothing.")

@@ -1,5 +1,10 @@
-"""The Discord adapter: a commands.Bot that loads the model and database in `setup_hook`
-(in a thread, so the event loop never blocks), mentions nobody, and answers errors briefly."""
+"""The Discord adapter: a bot that loads the model and database in `setup_hook` (in a thread,
+so the event loop never blocks), mentions nobody, and answers errors briefly.
+
+`make_bot` builds it: a plain `commands.Bot` (one gateway connection, up to 2,500 servers), or
+with shards a `commands.AutoShardedBot` running `shard_ids` of `shard_count`, so one deployment
+can be split into clusters in several processes sharing one PostgreSQL. Both get everything from
+`WikishelfMixin`; only the base class differs (dpytest drives the plain one)."""
 
 from __future__ import annotations
 
@@ -14,9 +19,11 @@ import discord
 from discord.ext import commands
 
 from bot import redact
+from bot.answers import STORE_DOWN
 from bot.cog import NONE, ShelfCog
 from bot.render_discord import unmention
 from bot.service import ShelfService
+from bot.store import StoreError
 from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -29,13 +36,15 @@ def intents() -> discord.Intents:
     return chosen
 
 
-class WikishelfBot(commands.Bot):
-    def __init__(self, model_dir: Path | None = None, db_path: Path | None = None, *,
+class WikishelfMixin:
+    """Everything the bot does, for either base class (commands.Bot or AutoShardedBot)."""
+
+    def __init__(self, model_dir: Path | None = None, db_path: Path | str | None = None, *,
                  service: ShelfService | None = None, sync_commands: bool = False,
-                 intents_override: discord.Intents | None = None):
+                 intents_override: discord.Intents | None = None, **sharding):
         super().__init__(command_prefix=PREFIX, intents=intents_override or intents(),
-                         allowed_mentions=NONE,
-                         help_command=None, case_insensitive=True, strip_after_prefix=True)
+                         allowed_mentions=NONE, help_command=None, case_insensitive=True,
+                         strip_after_prefix=True, **sharding)
         self.model_dir = model_dir
         self.db_path = db_path
         self.service = service
@@ -67,7 +76,10 @@ class WikishelfBot(commands.Bot):
         error = getattr(error, "original", error)  # AppCommandError wrapped once more
         if isinstance(error, commands.CommandNotFound):
             return  # "!!!" or another bot's command: stay quiet
-        if isinstance(error, commands.CommandOnCooldown):
+        if isinstance(error, StoreError):  # the database is away: one log line, no traceback
+            log.warning("command %s: %s", ctx.command, error)
+            text = STORE_DOWN.message
+        elif isinstance(error, commands.CommandOnCooldown):
             text = f"Slow down a little: try again in {error.retry_after:.0f} s."
         elif isinstance(error, (commands.MissingRequiredArgument,
                                 commands.MissingRequiredAttachment)):
@@ -87,11 +99,31 @@ class WikishelfBot(commands.Bot):
             log.warning("could not send the error message for %s", ctx.command)
 
 
+class WikishelfBot(WikishelfMixin, commands.Bot):
+    """One gateway connection: the default, and what the tests drive."""
+
+
+class ShardedWikishelfBot(WikishelfMixin, commands.AutoShardedBot):
+    """Several shards in one process: all of them, or one cluster's `shard_ids`."""
+
+
+def make_bot(*, shard_ids: list[int] | None = None, shard_count: int | None = None,
+             **options) -> WikishelfBot | ShardedWikishelfBot:
+    """The one factory: plain without shard options, sharded with them."""
+    if shard_ids is None and shard_count is None:
+        return WikishelfBot(**options)
+    return ShardedWikishelfBot(shard_ids=shard_ids, shard_count=shard_count, **options)
+
+
 async def _serve(cfg) -> None:
     # The model and database open before Discord is contacted: a broken model directory or
     # database is reported at once. Reconnects after a disconnect are discord.py's own.
+    # Each process loads its own memory-mapped model and keeps its own per-user throttle.
     service = await ShelfService.open(cfg.model_dir, cfg.db_path, None, Throttle())
-    bot = WikishelfBot(service=service, sync_commands=cfg.sync)
+    bot = make_bot(service=service, sync_commands=cfg.sync, shard_ids=cfg.shard_ids,
+                   shard_count=cfg.shard_count)
+    if cfg.shard_ids is not None:
+        log.info("cluster: shards %s of %d", cfg.shard_ids, cfg.shard_count)
     async with bot:
         await bot.start(cfg.token)
 

@@ -11,7 +11,7 @@ import discord.ext.test as dpytest
 import pytest
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.discord_bot import WikishelfBot
+from bot.discord_bot import make_bot
 from bot.service import ShelfService
 from bot.store import Store
 
@@ -25,6 +25,14 @@ def rec(tiny):
 @pytest.fixture
 async def service(rec, tmp_path):
     store = await Store.open(tmp_path / "shelf.db")
+    yield ShelfService(rec, store, maps_dir=tmp_path / "maps")
+    await store.close()
+
+
+@pytest.fixture
+async def any_service(rec, store_target, tmp_path):
+    """`service` once on SQLite and once on PostgreSQL (tests/postgres_server.py)."""
+    store = await Store.open(store_target)
     yield ShelfService(rec, store, maps_dir=tmp_path / "maps")
     await store.close()
 
@@ -44,7 +52,7 @@ async def bot(rec, tmp_path, monkeypatch):
     test_intents = discord.Intents.default()
     test_intents.message_content = True
     test_intents.members = True  # dpytest's fake guild only caches members with this intent
-    client = WikishelfBot(service=ShelfService(rec, store), intents_override=test_intents)
+    client = make_bot(service=ShelfService(rec, store), intents_override=test_intents)
     await client._async_setup_hook()
     await client.setup_hook()
     dpytest.configure(client, members=["alice", "bob"])

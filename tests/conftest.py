@@ -10,8 +10,9 @@ import pytest
 from engine import settings
 from tests.fixtures import write_data_dir
 
-# The bot's fixtures (`rec`, `service`, `bot`, `adapter`) for every test module.
-pytest_plugins = ["tests.bot_fixtures"]
+# The bot's fixtures (`rec`, `service`, `bot`, `adapter`) and the store's backends (`store_target`,
+# `pg_server`) for every test module.
+pytest_plugins = ["tests.bot_fixtures", "tests.postgres_server"]
 
 SHARED_MISSING = not (settings.SHARED_WIKIPEDIA_DIR / "book_info.tsv").is_file()
 SHARED_REASON = f"needs the shared data set in {settings.SHARED_WIKIPEDIA_DIR} (present in CI)"

@@ -69,3 +69,44 @@ print(json.dumps({"loaded": [m for m in json.loads(sys.argv[1]) if m in sys.modu
 def test_a_serving_process_never_loads_the_heavy_libraries():
     """What import-linter cannot see (imports made at run time) shows up here."""
     assert run_python(SERVING_IMPORTS, json.dumps(HEAVY_MODULES))["loaded"] == []
+
+
+BASE_INSTALL_PROBE = """
+import importlib.util, io, json, sys
+heavy = json.loads(sys.argv[3])
+sys.stdin = io.StringIO("!similar The Hobbit\\n!read The Hobbit 5\\n!shelf\\n!map The Hobbit\\n")
+from bot.__main__ import main
+code = main(["--console", "--model", sys.argv[1], "--db", sys.argv[2]])
+import bot
+print(json.dumps({"code": code, "bot": bot.__file__,
+                  "loaded": [m for m in heavy if m in sys.modules],
+                  "installed": [m for m in heavy if importlib.util.find_spec(m) is not None]}))
+"""
+
+
+@pytest.mark.slow
+def test_the_base_install_serves_a_model_built_elsewhere(tiny_model_dir, tmp_path):
+    """`pip install .` (no extras) in a venv of its own answers on a model the dev install built,
+    and has neither installed nor imported TensorFlow, openTSNE or scikit-learn."""
+    source = tmp_path / "src"
+    for name in ("engine", "bot"):
+        shutil.copytree(ROOT / name, source / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "data"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(source)],
+                             capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DISCORD_TOKEN")}
+    run = subprocess.run([str(python), "-c", BASE_INSTALL_PROBE, str(tiny_model_dir),
+                          str(tmp_path / "s.db"), json.dumps(HEAVY_MODULES)], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    output, report = run.stdout.rsplit("\n", 2)[0], json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0 and str(venv) in report["bot"]  # the installed copy, not ROOT
+    assert "Books like The Hobbit" in output and "Logged: The Hobbit" in output
+    assert "Map of The Hobbit" in output  # matplotlib is part of serving (!map)
+    assert report["loaded"] == [] and report["installed"] == []

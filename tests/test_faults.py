@@ -14,14 +14,14 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 
-from bot.discord_bot import WikishelfBot
+from bot.discord_bot import ShardedWikishelfBot, WikishelfBot
 from engine.model_dir import BOOK_INDEX, MANIFEST
 from tests.bot_fixtures import RecordingAdapter, interaction, member
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_console(model: Path, db: Path) -> subprocess.CompletedProcess:
+def start_console(model: Path, db: Path | str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     return subprocess.run([sys.executable, "-m", "bot", "--console", "--model", str(model),
                            "--db", str(db)], input="!shelf\n", capture_output=True, text=True,
@@ -82,9 +82,11 @@ def test_a_broken_database_gives_one_clear_line(tiny_model_dir, tmp_path, how):
     assert len(lines) == 1 and lines[0].startswith("wikishelf: ") and "database" in lines[0]
 
 
-def test_reconnecting_is_left_to_discord_py():
+@pytest.mark.parametrize("ours, theirs", [(WikishelfBot, discord.Client),
+                                          (ShardedWikishelfBot, discord.AutoShardedClient)])
+def test_reconnecting_is_left_to_discord_py(ours, theirs):
     for name in ("connect", "start", "on_disconnect", "on_resumed"):
-        assert getattr(WikishelfBot, name, None) is getattr(discord.Client, name, None), name
+        assert getattr(ours, name, None) is getattr(theirs, name, None), name
 
 
 def stored(db: Path, user: str) -> list[tuple]:
@@ -124,3 +126,54 @@ async def test_a_slash_write_survives_a_reply_lost_to_a_disconnect(bot):
         discord.webhook.async_.async_context.reset(token)
     assert "Logged: The Silmarillion" in json.dumps(adapter.sent[0]["payload"])
     assert stored(bot.service.store.path, f"discord:{member(0).id}") == [("The Silmarillion", 4)]
+
+
+# -- PostgreSQL: bad connection strings, a server that goes away and comes back --
+
+SECRET = "pw-only-for-tests-7c1e"
+
+
+@pytest.mark.parametrize("how", ["refused", "wrong-password", "no-such-database", "garbage"])
+def test_a_bad_connection_string_gives_one_clear_line(tiny_model_dir, pg_server, how):
+    dsn = {"refused": f"postgresql://wikishelf:{SECRET}@127.0.0.1:1/shelf",
+           "wrong-password": f"postgresql://wikishelf:{SECRET}@127.0.0.1:{pg_server.port}/postgres",
+           "no-such-database": pg_server.dsn("no_such_database"),
+           "garbage": f"postgresql://wikishelf:{SECRET}@[127.0.0.1/shelf"}[how]
+    result = start_console(tiny_model_dir, dsn)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wikishelf: ") and "database" in lines[0]
+    for secret in (SECRET, pg_server.password):
+        assert secret not in result.stderr + result.stdout
+    assert result.stdout == ""
+
+
+async def test_a_database_that_goes_away_and_comes_back_loses_nothing(rec, own_pg_server,
+                                                                     tmp_path, caplog):
+    import io
+
+    from bot import console
+    from bot.service import ShelfService
+    from bot.store import Store, StoreError
+    from bot.store.postgres import RETRY_DELAYS_S
+
+    target = await own_pg_server.create_database("away")
+    store = await Store.open(target)
+    service = ShelfService(rec, store)
+    assert (await service.read("console:u", "The Hobbit 5")).book.title == "The Hobbit"
+    own_pg_server.halt()
+    with pytest.raises(StoreError, match="unreachable") as err:
+        await store.log_read("console:u", "Dune", 3)  # never acknowledged
+    assert "\n" not in str(err.value) and own_pg_server.password not in str(err.value)
+    out = io.StringIO()
+    await console.run(service, "u", stdin=io.StringIO("!read The Silmarillion\n!shelf\n"),
+                      stdout=out)
+    assert out.getvalue().count("unavailable right now") == 2  # the session went on
+    assert own_pg_server.password not in caplog.text
+
+    own_pg_server.start()  # same data, same port: the pool reconnects by itself
+    await service.read("console:u", "War and Peace 2")
+    assert sorted((r.title, r.rating) for r in await store.shelf("console:u")) == [
+        ("The Hobbit", 5), ("War and Peace", 2)]
+    assert sum(RETRY_DELAYS_S) < 5  # a command waits seconds, not minutes, for an answer
+    await store.close()

@@ -1,50 +1,48 @@
 """Privacy: forget leaves nothing of the user in any table (read from the schema, so a future
 table cannot be missed); export and every other command show a user only their own data."""
 
-import sqlite3
-
 import discord.ext.test as dpytest
 
 from bot import answers as a
 from bot import console
 from bot.goodreads import parse_export
 from bot.render_text import render as render_text
-from bot.store import personal_tables
 from tests.bot_fixtures import interaction, member
+from tests.postgres_server import raw_sql, table_names
 
 ALICE, BOB = "console:alice", "console:bob"
 ALICE_BOOKS = ["The Hobbit 5", "The Silmarillion 4", "The Two Towers 2", "War and Peace"]
 
 
-def every_cell(db_path) -> list[tuple[str, object]]:
+async def every_cell(target) -> list[tuple[str, object]]:
     """(table, value) for every cell of every table the schema lists."""
-    with sqlite3.connect(db_path) as conn:
-        tables = [t for (t,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return [(t, v) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"')
-                for v in row]
+    return [(t, v) for t in await table_names(target)
+            for row in await raw_sql(target, f'SELECT * FROM "{t}"') for v in row]
 
 
-async def test_forget_removes_the_user_from_every_table(service):
-    store = service.store
-    # A table a later migration might add: forget must find it from the schema alone.
-    await store._db.execute("CREATE TABLE notes (user_id TEXT NOT NULL, note TEXT)")
-    await store._db.execute("INSERT INTO notes VALUES (?, 'likes dragons'), (?, 'bob''s')",
-                            (ALICE, BOB))
+async def test_forget_and_export_find_every_table_from_the_schema(any_service, store_target):
+    service, store = any_service, any_service.store
+    # A table a later migration might add: forget and export must find it from the schema alone.
+    await raw_sql(store_target, "CREATE TABLE notes (user_id TEXT NOT NULL, note TEXT)")
+    await raw_sql(store_target, f"INSERT INTO notes VALUES ('{ALICE}', 'likes dragons'), "
+                                f"('{BOB}', 'bob''s')")
     for text in ALICE_BOOKS:
         await service.read(ALICE, text)
     await service.read(BOB, "Beren and Lúthien 5")
-    with sqlite3.connect(store.path) as conn:
-        assert personal_tables(conn) == ["reads", "notes"]
-    assert any(v == ALICE for _, v in every_cell(store.path))
+    assert sorted(await store.personal_tables()) == ["notes", "reads"]
+    exported = await store.export(ALICE)
+    assert exported["notes"] == [{"user_id": ALICE, "note": "likes dragons"}]
+    assert len(exported["reads"]) == len(ALICE_BOOKS)
+    assert any(v == ALICE for _, v in await every_cell(store_target))
 
     assert isinstance(await service.forget(ALICE), a.ForgetPrompt)
-    assert any(v == ALICE for _, v in every_cell(store.path))  # asking first changes nothing
+    assert any(v == ALICE for _, v in await every_cell(store_target))  # asking changes nothing
     gone = await service.forget(ALICE, confirm=True)
     assert gone.count == len(ALICE_BOOKS)
-    cells = every_cell(store.path)
+    cells = await every_cell(store_target)
     assert not [c for c in cells if isinstance(c[1], str) and ALICE in c[1]]
     assert ("notes", BOB) in cells and await store.count(BOB) == 1  # others untouched
+    assert await store.export(ALICE) == {"notes": [], "reads": []}
 
 
 async def test_export_holds_only_the_callers_reads(service):

@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GfAkEt.fake-token-only-for-tests-0123456789abcdef"
 
 
-def test_starting_with_a_fake_token_logs_and_prints_no_token(tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("sharding", [[], ["--shards", "0-3", "--shard-count", "8"]],
+                         ids=["plain", "cluster"])
+def test_starting_with_a_fake_token_logs_and_prints_no_token(tiny_model_dir, tmp_path, sharding):
     env = {**os.environ, "DISCORD_TOKEN": FAKE_TOKEN}
     result = subprocess.run([sys.executable, "-m", "bot", "--model", str(tiny_model_dir), "--db",
-                             str(tmp_path / "s.db"), "--log-level", "DEBUG"], env=env,
+                             str(tmp_path / "s.db"), "--log-level", "DEBUG", *sharding], env=env,
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     output = result.stdout + result.stderr
     assert "logging in using static token" in output  # it really tried Discord
@@ -28,6 +30,8 @@ def test_starting_with_a_fake_token_logs_and_prints_no_token(tiny_model_dir, tmp
     assert FAKE_TOKEN not in output and FAKE_TOKEN[:24] not in output
     assert "Traceback" not in output
     assert output.strip().splitlines()[-1].startswith("wikishelf: ")
+    if sharding:
+        assert "cluster: shards [0, 1, 2, 3] of 8" in output
 
 
 def test_the_token_is_masked_in_messages_and_tracebacks():
