@@ -40,10 +40,11 @@ LOAD_PROBE = textwrap.dedent("""
 """)
 
 
-def run_python(code: str, *args: str, timeout: float = 300) -> dict:
-    """Run `code` in a new interpreter that imports this checkout; its last stdout line is JSON."""
+def run_python(code: str, *args: str, timeout: float = 300, extra_path: str = "") -> dict:
+    """Run `code` in a new interpreter that imports this checkout (and `extra_path`, e.g. the
+    benchmarks' folder); its last stdout line is JSON."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+        str(PROJECT), extra_path, os.environ.get("PYTHONPATH", "")]))}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          check=True, timeout=timeout, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])

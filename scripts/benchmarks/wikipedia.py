@@ -20,11 +20,13 @@ import math
 import random
 import shutil
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 from engine.build.dump_fetch import fetch_from_dumps
 from engine.build.dump_writer import write_dump
+from engine.quality.fresh_process import run_python
 
 WHOLE_DUMP_GB = 24.0  # enwiki pages-articles-multistream, compressed, 2024
 ENWIKI_BOOK_PAGES = 52_000  # pages embedding Infobox book (list=embeddedin), order of magnitude
@@ -70,6 +72,38 @@ def api_requests(book_pages: int, aliases_per_book: float) -> int:
     return 2 + math.ceil(book_pages / 500) + batches + batches * math.ceil(aliases_per_book)
 
 
+FRESH_BOOKS, FRESH_PAGES, FRESH_PAIRS = 50_000, 80_000, 1_200_000  # the fresh catalog's size
+FRESH_BUILD = textwrap.dedent("""
+    import json, resource, sys, tempfile, time
+    from benchmarks.synthetic_graph import skewed_graph
+    from engine.build.catalog import Catalog
+    from engine.build.pipeline import build_from_catalog
+    from engine.build.training_config import FULL_LINKS, recipe_config
+    books, pages, pairs = (int(x) for x in sys.argv[1:4])
+    graph = skewed_graph(books, pages, pairs)
+    catalog = Catalog([f"Book {i:06d}" for i in range(books)], [f"page {j:06d}" for j in range(pages)],
+                      graph, [{} for _ in range(books)])
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = build_from_catalog(catalog, tmp + "/model", recipe_config(FULL_LINKS),
+                                      progress=False, log=lambda *a: None)
+    print(json.dumps({"wall_s": round(time.perf_counter() - started, 1),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                      "epochs_run": manifest["training"]["epochs_run"],
+                      "timings": manifest["timings"]}))
+""")
+
+
+def fresh_size_build(quick: bool) -> dict:
+    """The full build (train, indexes, map) on a synthetic graph the size the fresh catalog will
+    have, with the full-links recipe, in a child process of its own (so its peak RSS is its own)."""
+    scale = 10 if quick else 1
+    sizes = (FRESH_BOOKS // scale, FRESH_PAGES // scale, FRESH_PAIRS // scale)
+    figures = run_python(FRESH_BUILD, *map(str, sizes), timeout=3600,
+                         extra_path=str(Path(__file__).resolve().parents[1]))
+    return {"books": sizes[0], "pages": sizes[1], "pairs": sizes[2], **figures}
+
+
 def run(args) -> dict:
     quick = bool(getattr(args, "quick", False))
     pages_per_part = 20_000 if quick else 250_000
@@ -100,6 +134,8 @@ def run(args) -> dict:
         projection = {f"{n}_cores_minutes": round(WHOLE_DUMP_GB * 1000 / (r1 * n * efficiency) / 60, 1)
                       for n in (2, 16)}
         requests = api_requests(ENWIKI_BOOK_PAGES, ENWIKI_ALIASES_PER_BOOK)
+        build = fresh_size_build(quick)
+        print(f"fresh-size build: {build}", flush=True)
         return {
             "generated": {"pages": 2 * pages_per_part, "partitions": 2,
                           "compressed_mb": round(compressed / 1e6, 1)},
@@ -111,6 +147,7 @@ def run(args) -> dict:
             "api": {"book_pages": ENWIKI_BOOK_PAGES, "requests": requests,
                     "latency_s": API_LATENCY_S,
                     "minutes": round(requests * API_LATENCY_S / 60, 1)},
+            "fresh_size_build": build,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
