@@ -37,7 +37,12 @@ SHELF_PAGE_SIZE = 10
 MAX_IMPORT_READS = 2000  # rows matched per import; the rest are reported as cut off
 
 RATING_HELP = "A rating is a whole number from 1 to 5 (e.g. `!read The Hobbit 5` or `rating=4`)."
-_TRAILING_NUMBER = re.compile(r"^(?P<head>.*\S)\s+(?P<number>\d{1,3})$", re.S)
+# A trailing number after a title: whole numbers, and what people type when they mean one
+# ("4.5", "-3", "five"), so a rating or count out of range is answered as such, never as a title.
+_TRAILING_NUMBER = re.compile(
+    r"^(?P<head>.*\S)\s+(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)"
+    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten)$", re.S | re.I)
+SHOWN_NUMBER = 20  # characters of a refused number echoed back
 _EXPLICIT_RATING = [
     re.compile(r"^(?P<head>.*?)[\s,;]*\brating\s*[=:]\s*(?P<value>\S*)$", re.S | re.I),
     re.compile(r"^(?P<head>.*\S)\s+(?P<value>\S+?)\s*/\s*5$", re.S),
@@ -159,11 +164,12 @@ class ShelfService:
         return None
 
     async def _resolve_with_number(self, text: str, low: int, high: int
-                                   ) -> tuple[Resolution, int | None, int | None]:
+                                   ) -> tuple[Resolution, int | None, str | None]:
         """Resolve text that may end in a number (a rating, a count) without eating the number
         of titles like "1984" or "Apollo 13": the number is split off only when the rest names a
         book at least as well as the whole text does. Returns (resolution, number, stray), where
-        stray is an out-of-range number that followed a title that resolved on its own."""
+        stray is the text of a number out of range, or not a whole number, that followed a title
+        that resolved on its own."""
         whole = await self._resolve(text)
         match = _TRAILING_NUMBER.match(text)
         if not match:
@@ -174,7 +180,7 @@ class ShelfService:
         number = parse_whole_number(match.group("number"), low, high)
         same_book = whole.found and whole.title == head.title
         if number is None:
-            stray = int(match.group("number")) if (same_book or not whole.found) else None
+            stray = match.group("number")[:SHOWN_NUMBER] if (same_book or not whole.found) else None
             return (head if stray is not None else whole), None, stray
         if whole.found and not same_book and whole.confidence >= head.confidence:
             return whole, None, None  # the number belongs to the title
@@ -199,7 +205,10 @@ class ShelfService:
         if problem := self._check_text(text, "title"):
             return problem
         if k is None:
-            resolution, k, _ = await self._resolve_with_number(text, 1, MAX_K)
+            resolution, k, stray = await self._resolve_with_number(text, 1, MAX_K)
+            if stray is not None and resolution.found:
+                return a.Problem(f"How many books: a whole number from 1 to {MAX_K}, "
+                                 f"not “{stray}”.")
         else:
             resolution = await self._resolve(text)
         if not resolution.found:
@@ -285,7 +294,8 @@ class ShelfService:
             else:
                 resolution, rating, stray = await self._resolve_with_number(text, 1, 5)
                 if stray is not None and resolution.found:
-                    return a.Problem(f"Ratings go from 1 to 5, not {stray}. {RATING_HELP}")
+                    return a.Problem(f"Ratings are whole numbers from 1 to 5, not “{stray}”. "
+                                     f"{RATING_HELP}")
         if not resolution.found:
             return self._no_match(text, resolution)
         before = await self.store.log_read(user, resolution.title, rating)

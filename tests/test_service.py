@@ -170,3 +170,23 @@ def test_counts_of_one_book_read_as_one_book():
     from bot.render_text import render as render_text
 
     assert render_text(a.Forgotten(1)) == "Done: deleted 1 book and everything stored for you."
+
+
+@pytest.mark.parametrize("text", ["The Hobbit five", "The Hobbit -3", "The Hobbit 4.5",
+                                  "The Hobbit 0", "The Hobbit 6", "The Hobbit 12345"])
+async def test_a_rating_out_of_range_is_named_as_a_rating_and_logs_nothing(service, text):
+    answer = await service.read("u", text)
+    assert isinstance(answer, a.Problem) and "whole numbers from 1 to 5" in answer.message
+    assert await service.store.count("u") == 0
+
+
+@pytest.mark.parametrize("text", ["The Hobbit 0", "The Hobbit 1000", "The Hobbit 2.5",
+                                  "The Hobbit -1"])
+async def test_a_count_out_of_range_is_named_as_a_count(service, text):
+    answer = await service.similar(text)
+    assert isinstance(answer, a.Problem) and "from 1 to 25" in answer.message
+
+
+async def test_a_trailing_count_in_range_is_taken(service):
+    answer = await service.similar("The Hobbit 3")
+    assert isinstance(answer, a.SimilarBooks) and len(answer.items) == 3
