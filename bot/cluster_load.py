@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.reliability import (
-    PROJECT,
     LoadResult,
     flooder,
     lost_or_duplicated,
@@ -34,6 +33,7 @@ from bot.reliability import (
     stored_reads,
     titles_of,
 )
+from engine import settings
 
 READY_TIMEOUT_S = 300
 KILL_WINDOW_S = 3.0  # how long after a SIGKILL the survivors' answers are watched
@@ -125,8 +125,7 @@ class Worker:
 
 
 def spawn(args: list[str]) -> Worker:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+    env = settings.child_env()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cluster_load", *map(str, args)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     worker = Worker(proc)

@@ -32,9 +32,7 @@ from bot.service import ShelfService
 from bot.store import Store
 from bot.store.dsn import is_postgres
 from bot.throttle import Throttle
-
-# The folder holding the bot package: the crash writer's child process imports the same code.
-PROJECT = Path(__file__).resolve().parents[1]
+from engine import settings
 
 READ_SHARE = 0.3  # of commands that write (read/unread); the rest only look things up
 
@@ -242,8 +240,7 @@ asyncio.run(main())
 
 def crash_once(db_path: Path | str, kill_after: int, lanes: int = 20, per_lane: int = 500) -> dict:
     """Start a writer, SIGKILL it after `kill_after` acknowledged reads, check the database."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+    env = settings.child_env()
     proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, str(db_path),
                              str(lanes), str(per_lane)], stdout=subprocess.PIPE, text=True, env=env)
     acked = set()

@@ -10,6 +10,13 @@ SHARED_WIKIPEDIA_DIR = SHARED_DATA_DIR / "wikipedia-books"
 SHARED_GOODBOOKS_CSV = SHARED_DATA_DIR / "goodbooks-10k" / "books.csv"
 
 
+def child_env(*extra_paths: str) -> dict[str, str]:
+    """This process's environment for a child Python that must import this very checkout (and
+    `extra_paths`) rather than whatever an installed copy points at."""
+    paths = [str(PROJECT_ROOT), *extra_paths, os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("WIKISHELF_DATA_DIR", PROJECT_ROOT / "data" / "wikipedia-books"))
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from engine.build.api_client import BATCH, ApiClient
 from engine.build.fetched import atomic_text, book_aliases, write_fetched
+from engine.build.progress import progress_bar
 from engine.build.wikitext import (
     BOOK_INFOBOX,
     DISAMBIGUATION_TEMPLATES,
@@ -128,23 +129,14 @@ def fetch_from_api(url: str, out: Path, contact: str, progress: bool = True,
     log(f"{len(saved['candidates']):,} pages embed the book infobox; book infobox templates: "
         f"{', '.join(sorted(infoboxes))}")
     batches = list(_batches(saved["candidates"]))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(saved["candidates"]), desc="pages", unit="page", dynamic_ncols=True)
-    try:
+    with progress_bar(len(saved["candidates"]), "pages", "page", progress) as bar:
         for number, titles in enumerate(batches):
             done = state / f"batch-{number:06d}.json"
             if not done.is_file():
                 with atomic_text(done) as fh:
                     json.dump(read_batch(client, titles, infoboxes, disambiguations), fh,
                               ensure_ascii=False)
-            if bar is not None:
-                bar.update(len(titles))
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.update(len(titles))
     books, redirects = [], []
     for number in range(len(batches)):
         batch = json.loads((state / f"batch-{number:06d}.json").read_text(encoding="utf-8"))

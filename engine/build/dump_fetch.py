@@ -29,6 +29,7 @@ from pathlib import Path
 
 from engine.build.dump_reader import DumpError, pages
 from engine.build.fetched import atomic_text, book_aliases, write_fetched
+from engine.build.progress import progress_bar
 from engine.build.wikitext import (
     BOOK_INFOBOX,
     MAIN_NAMESPACE,
@@ -213,7 +214,7 @@ def _reread_job(dump: str, out: str, infoboxes: list[str], queue) -> int:
 def _run_parallel(jobs: list[tuple], workers: int, bar, label: str) -> list:
     """Run (function, *args) jobs in worker processes, feeding the bar from their queue."""
     with multiprocessing.Manager() as manager:
-        queue = manager.Queue() if bar is not None else None
+        queue = None if bar.disable else manager.Queue()  # workers report bytes read
         with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(fn, *args, queue) for fn, *args in jobs]
             pending = set(futures)
@@ -241,25 +242,17 @@ def fetch_from_dumps(dumps: list[Path], out: Path, workers: int = 1, progress: b
         if not dump.is_file():
             raise DumpError(f"{dump}: no such dump file")
     out = Path(out)
-    bar = _bar(sum(d.stat().st_size for d in dumps), "reading dump", progress)
-    try:
+    with _bytes_bar(sum(d.stat().st_size for d in dumps), "reading dump", progress) as bar:
         counts = _run_parallel([(_scan_job, str(d), str(out)) for d in dumps], workers, bar,
                                "reading")
-    finally:
-        if bar is not None:
-            bar.close()
     redirects = {}
     for dump in dumps:
         redirects.update(dict(_read_rows(_part_dir(out, dump) / "templates.ndjson")))
     infoboxes = sorted(book_templates(redirects))
     log(f"book infobox templates: {', '.join(infoboxes)}")
     rereads = [(_reread_job, str(d), str(out), infoboxes) for d in dumps]
-    bar = _bar(None, "second look", progress)
-    try:
+    with _bytes_bar(None, "second look", progress) as bar:
         second = _run_parallel(rereads, workers, bar, "second look")
-    finally:
-        if bar is not None:
-            bar.close()
     dabs = disambiguation_templates(redirects)
     books = [b for b in _books(dumps, out, infoboxes) if is_book(b, dabs)]
     aliases = book_aliases(((a, t) for d in dumps
@@ -285,10 +278,5 @@ def _books(dumps: list[Path], out: Path, infoboxes: list[str]) -> Iterator[BookP
                 yield _book_from_row(row)
 
 
-def _bar(total, desc: str, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
-                dynamic_ncols=True)
+def _bytes_bar(total, desc: str, enabled: bool):
+    return progress_bar(total, desc, "B", enabled, unit_scale=True, unit_divisor=1024)

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
+from engine.build.progress import progress_bar  # noqa: E402
 from engine.build.sampling import PairSampler, prefetched  # noqa: E402
 from engine.build.training_config import TrainConfig  # noqa: E402
 
@@ -191,7 +192,7 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     losses: list[float] = []
     examples, best, stale = 0, np.inf, 0
     started = time.perf_counter()
-    bar = _progress_bar(config.epochs, progress)
+    bar = progress_bar(config.epochs, "training", "epoch", progress, leave=False)
     for _epoch in range(config.epochs):
         total, batches = 0.0, 0
         for books, pages, labels in prefetched(sampler.epoch(config.batch_positives)):
@@ -246,8 +247,3 @@ def mix_page_vectors(book_vectors: np.ndarray, page_vectors: np.ndarray, pairs: 
     mean = normalise_rows(np.asarray(links @ page_vectors))
     return normalise_rows(book_vectors + weight * mean)
 
-
-def _progress_bar(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="training", unit="epoch", disable=not enabled, leave=False)

@@ -4,7 +4,6 @@ which heavy libraries it pulls in. The benchmarks and the tests both use these."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-# The folder holding the engine package, so the child imports this very code.
-PROJECT = Path(__file__).resolve().parents[2]
+from engine import settings
+
 # Libraries the serving process must never import (they belong to building and evaluating).
 HEAVY_MODULES = ("tensorflow", "keras", "torch", "openTSNE", "sklearn")
 
@@ -43,8 +42,7 @@ LOAD_PROBE = textwrap.dedent("""
 def run_python(code: str, *args: str, timeout: float = 300, extra_path: str = "") -> dict:
     """Run `code` in a new interpreter that imports this checkout (and `extra_path`, e.g. the
     benchmarks' folder); its last stdout line is JSON."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(PROJECT), extra_path, os.environ.get("PYTHONPATH", "")]))}
+    env = settings.child_env(*filter(None, [extra_path]))
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          check=True, timeout=timeout, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
