@@ -1,6 +1,8 @@
 """Benchmarks, measured side by side in one run on this machine; medians and ratios, not single runs.
 
-    python scripts/bench.py [--json PATH] [--sections training,serving,bot,reliability,scale] [--quick]
+    python scripts/bench.py [--json PATH] [--sections NAME,...] [--quick]
+
+Sections: training, serving, mixes, bot, reliability, scale, wikipedia (all by default).
 
 Each section lives in scripts/benchmarks/<name>.py (imported as the sibling package `benchmarks`,
 which Python finds beside this file) and exposes `run(args) -> dict`.
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from engine import settings
 
-SECTIONS = ("training", "serving", "bot", "reliability", "scale", "wikipedia")
+SECTIONS = ("training", "serving", "mixes", "bot", "reliability", "scale", "wikipedia")
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,6 @@ Annoy build time, file size, peak RSS and query latency on synthetic 50-d catalo
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import subprocess
 import tempfile
 import textwrap
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.quality.fresh_process import load_in_fresh_process, run_python
+from engine.quality.query_mix import random_histories
 from engine.quality.title_sets import TYPED_TITLES
 
 TARGETS = {"resolve_p99_ms": 5, "similar_p99_ms": 1, "recommend_p99_ms": 10, "recall_at_10": 0.98,
@@ -63,17 +63,6 @@ def bench_resolve(rec, queries: list[str]) -> dict:
         return titles_bench(rec, queries)
     except ImportError:
         return percentiles(timed(rec.resolve, queries))
-
-
-def random_histories(rec, count: int, size: int = 50, seed: int = 0):
-    from engine.serve.picks import HistoryItem
-
-    rng = np.random.default_rng(seed)
-    linked = np.flatnonzero(rec.has_links)
-    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    return [[HistoryItem(rec.titles[b], int(rng.integers(1, 6)) if rng.random() < 0.8 else None,
-                         start + dt.timedelta(days=int(rng.integers(0, 2000))))
-             for b in rng.choice(linked, size, replace=False)] for _ in range(count)]
 
 
 def recall_table(rec, queries, search_ks) -> list[dict]:
@@ -187,7 +176,7 @@ def run(args) -> dict:
     print(f"  resolve: {results['resolve']}", flush=True)
     results["similar"] = percentiles(timed(lambda t: rec.similar(t, 10), titles))
     print(f"  similar: {results['similar']}", flush=True)
-    histories = random_histories(rec, 30 if quick else 200)
+    histories = random_histories(rec.titles, linked, 30 if quick else 200, 50)
     results["recommend_50_book_history"] = percentiles(timed(lambda h: rec.recommend(h, 10), histories))
     print(f"  recommend: {results['recommend_50_book_history']}", flush=True)
     results["blas"] = blas_side_by_side(rec, titles[:300])

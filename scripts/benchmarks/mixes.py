@@ -1,0 +1,124 @@
+"""Honest serving mixes (engine/quality/query_mix.py): typed titles drawn at random from the
+catalog and damaged the ways readers damage them, resolved through the service (where a trailing
+rating is split off); autocomplete key by key; histories of 1 to 200 random books. Each kind is
+reported on its own (p50/p95/p99/max), at the served catalog and at a synthetic 100,000 books
+with 300,000 aliases (engine/quality/synthetic_catalog.py).
+
+    python scripts/bench.py --sections mixes [--quick] [--model DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from engine.quality.query_mix import HISTORY_SIZES, MIX, keystrokes, random_histories, typed_mix
+
+TARGETS = {"resolve_p99_ms": 5, "resolve_kind_p99_ms": 10, "complete_p99_ms": 10,
+           "similar_p99_ms": 1, "recommend_50_p99_ms": 10, "recommend_200_p99_ms": 25}
+
+
+def spread(seconds: list[float]) -> dict:
+    ms = np.asarray(seconds) * 1e3
+    return {"n": len(ms), **{f"p{q}_ms": round(float(np.percentile(ms, q)), 3) for q in (50, 95, 99)},
+            "max_ms": round(float(ms.max()), 3)}
+
+
+def _timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def resolve_mix(rec, queries) -> dict:
+    """Latency and first-try accuracy by kind, through ShelfService's rating-aware resolve."""
+    from bot.service import ShelfService
+
+    service = ShelfService(rec, store=None)
+
+    async def measure():
+        seconds, right = defaultdict(list), defaultdict(int)
+        for q in queries:
+            started = time.perf_counter()
+            resolution, _, _ = await service._resolve_with_number(q.text, 1, 5)
+            seconds[q.kind].append(time.perf_counter() - started)
+            right[q.kind] += (resolution.title == q.expected if q.expected is not None
+                              else not resolution.found)
+        return seconds, right
+
+    seconds, right = asyncio.run(measure())
+    out = {kind: {**spread(seconds[kind]), "first_try": round(right[kind] / len(seconds[kind]), 3)}
+           for kind in MIX if seconds[kind]}
+    out["all"] = spread([s for kind in seconds for s in seconds[kind]])
+    out["all"]["first_try"] = round(sum(right.values()) / len(queries), 3)
+    return out
+
+
+def measure_model(rec, quick: bool) -> dict:
+    authors = [m.get("author", "") for m in rec.meta]
+    queries = typed_mix(rec.titles, authors, 1000 if quick else 10_000, seed=0)
+    linked = np.flatnonzero(rec.has_links)
+    for title in rec.titles[:20]:  # warm the memory-mapped pages, as a running bot has
+        rec.similar(title, 10)
+    out = {"books": len(rec.titles), "aliases": len(rec.files.aliases), "mix": MIX,
+           "resolve": resolve_mix(rec, queries)}
+    print(f"    resolve all: {out['resolve']['all']}", flush=True)
+    keys = keystrokes(rec.titles, 30 if quick else 300, seed=1)
+    out["complete"] = spread(_timed(rec.resolver.complete, keys))
+    rng = np.random.default_rng(2)
+    titles = [rec.titles[int(i)] for i in rng.choice(linked, 300 if quick else 2000, replace=False)]
+    out["similar"] = spread(_timed(lambda t: rec.similar(t, 10), titles))
+    out["recommend"] = {}
+    for size in HISTORY_SIZES:
+        histories = random_histories(rec.titles, linked, 20 if quick else 100, size, seed=size)
+        out["recommend"][str(size)] = spread(_timed(lambda h: rec.recommend(h, 10), histories))
+    print(f"    complete {out['complete']}, similar {out['similar']}, "
+          f"recommend {out['recommend']}", flush=True)
+    return out
+
+
+def meets(r: dict) -> dict:
+    kinds = [v["p99_ms"] for k, v in r["resolve"].items() if k != "all"]
+    return {"resolve_p99_ms": r["resolve"]["all"]["p99_ms"] <= TARGETS["resolve_p99_ms"],
+            "resolve_kind_p99_ms": max(kinds) <= TARGETS["resolve_kind_p99_ms"],
+            "complete_p99_ms": r["complete"]["p99_ms"] <= TARGETS["complete_p99_ms"],
+            "similar_p99_ms": r["similar"]["p99_ms"] <= TARGETS["similar_p99_ms"],
+            "recommend_50_p99_ms": r["recommend"]["50"]["p99_ms"] <= TARGETS["recommend_50_p99_ms"],
+            "recommend_200_p99_ms": r["recommend"]["200"]["p99_ms"]
+            <= TARGETS["recommend_200_p99_ms"]}
+
+
+def run(args) -> dict:
+    from engine.quality.synthetic_catalog import write_synthetic_model
+    from engine.serve.recommender import Recommender
+
+    quick = bool(getattr(args, "quick", False))
+    results = {"targets": TARGETS}
+    rec = Recommender.load(args.model)
+    print(f"  served catalog ({len(rec.titles):,} books):", flush=True)
+    results["served"] = measure_model(rec, quick)
+    results["served"]["meets_targets"] = meets(results["served"])
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        manifest = write_synthetic_model(Path(folder) / "synthetic", rec.titles,
+                                         [m.get("author", "") for m in rec.meta],
+                                         n_books=20_000 if quick else 100_000,
+                                         dim=rec.files.dim, n_trees=20 if quick else 100)
+        build_s = time.perf_counter() - started
+        started = time.perf_counter()
+        big = Recommender.load(Path(folder) / "synthetic")
+        results["synthetic"] = {"counts": manifest["counts"], "build_s": round(build_s, 1),
+                                "load_s": round(time.perf_counter() - started, 2)}
+        print(f"  synthetic catalog {manifest['counts']}, load {results['synthetic']['load_s']} s:",
+              flush=True)
+        results["synthetic"].update(measure_model(big, quick))
+        results["synthetic"]["meets_targets"] = meets(results["synthetic"])
+    return results
