@@ -7,7 +7,11 @@ and nowhere else.
     book_vectors.npy page_vectors.npy  L2-normalised float32 (memory-mapped at serve time)
     books.ann pages.ann                Annoy angular indexes of those vectors (memory-mapped)
     book_map.npy                       optional: (books, 2) map coordinates, NaN off the map
-    aliases.json                       optional: {alias: title}, redirect titles that name a book
+    aliases.json                       optional: {alias: title}, other names of a book (redirects,
+                                       Goodreads' titles)
+    title_names.json                   optional: {"series": {name: [titles]}, "other_works": [names],
+                                       "well_read": [titles]}: series that list their books, titles
+                                       of books the catalog lacks, the catalog's most-read books
 
 `ModelWriter` builds one in a staging folder and swaps it in whole; `open_model` is the one
 validated reader: every consumer (the recommender, the pictures, the evaluation, the benchmarks)
@@ -37,8 +41,9 @@ BOOK_INDEX = "books.ann"
 PAGE_INDEX = "pages.ann"
 BOOK_MAP = "book_map.npy"
 ALIASES = "aliases.json"
+TITLE_NAMES = "title_names.json"
 REQUIRED_FILES = (BOOKS, PAGES, PAIRS, BOOK_VECTORS, PAGE_VECTORS, BOOK_INDEX, PAGE_INDEX)
-OPTIONAL_FILES = (BOOK_MAP, ALIASES)
+OPTIONAL_FILES = (BOOK_MAP, ALIASES, TITLE_NAMES)
 ANNOY_METRIC = "angular"
 
 
@@ -131,6 +136,15 @@ class ModelWriter:
         (self.staging / ALIASES).write_text(json.dumps(dict(sorted(aliases.items())),
                                                        ensure_ascii=False), encoding="utf-8")
 
+    def write_title_names(self, series: dict[str, list[str]], other_works: list[str],
+                          well_read: list[str]) -> None:
+        """Series names -> their catalog books, the titles of books the catalog lacks, and the
+        catalog books readers know best."""
+        names = {"series": dict(sorted(series.items())), "other_works": sorted(other_works),
+                 "well_read": sorted(well_read)}
+        (self.staging / TITLE_NAMES).write_text(json.dumps(names, ensure_ascii=False),
+                                                encoding="utf-8")
+
     def commit(self, manifest: dict) -> dict:
         """Write the manifest (with every file's size, so truncation shows) and swap it in."""
         missing = [name for name in REQUIRED_FILES if not (self.staging / name).is_file()]
@@ -178,7 +192,10 @@ class ModelFiles:
     pairs: np.ndarray  # (n, 2) int32: book, page
     book_vectors: np.ndarray
     page_vectors: np.ndarray
-    aliases: dict[str, str] = field(default_factory=dict)  # redirect title -> catalog title
+    aliases: dict[str, str] = field(default_factory=dict)  # other name -> catalog title
+    named_series: dict[str, list[str]] = field(default_factory=dict)  # series -> catalog titles
+    other_works: list[str] = field(default_factory=list)  # titles of books the catalog lacks
+    well_read: list[str] = field(default_factory=list)  # catalog titles readers know best
 
     @property
     def dim(self) -> int:
@@ -273,8 +290,9 @@ def open_model(directory: Path | str) -> ModelFiles:
         _check_annoy_file(directory, name, n, book_vectors.shape[1])
     titles = [r.pop("title") for r in rows]
     aliases = _aliases(directory, set(titles))
+    series, other_works, well_read = _title_names(directory, set(titles))
     return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors,
-                      aliases)
+                      aliases, series, other_works, well_read)
 
 
 def _aliases(directory: Path, titles: set[str]) -> dict[str, str]:
@@ -289,6 +307,28 @@ def _aliases(directory: Path, titles: set[str]) -> dict[str, str]:
             isinstance(k, str) and isinstance(v, str) and v in titles for k, v in aliases.items()):
         raise ModelDirError(directory, f"{ALIASES} names books the catalog lacks: it is stale")
     return aliases
+
+
+def _title_names(directory: Path, titles: set[str]
+                 ) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """The series table, the other works' titles and the well-read books (empty for a model
+    without them)."""
+    if not (directory / TITLE_NAMES).is_file():
+        return {}, [], []
+    try:
+        names = json.loads((directory / TITLE_NAMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ModelDirError(directory, f"{TITLE_NAMES} is unreadable ({exc.__class__.__name__})") from None
+    series = names.get("series") if isinstance(names, dict) else None
+    others = names.get("other_works") if isinstance(names, dict) else None
+    well_read = names.get("well_read", []) if isinstance(names, dict) else None
+    if not isinstance(series, dict) or not isinstance(others, list) \
+            or not isinstance(well_read, list) or not all(isinstance(o, str) for o in others):
+        raise ModelDirError(directory, f"{TITLE_NAMES} is not a series table and title lists")
+    if not all(isinstance(k, str) and isinstance(v, list) and all(t in titles for t in v)
+               for k, v in series.items()) or not all(t in titles for t in well_read):
+        raise ModelDirError(directory, f"{TITLE_NAMES} names books the catalog lacks: it is stale")
+    return series, others, well_read
 
 
 def _json_list(directory: Path, name: str) -> list:

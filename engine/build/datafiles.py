@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.errors import FETCH_COMMAND, DataError
 
 UPSTREAM = "https://raw.githubusercontent.com/WillKoehrsen/wikipedia-data-science"
+GOODBOOKS_UPSTREAM = "https://raw.githubusercontent.com/zygmuntz/goodbooks-10k"
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,20 @@ class DataFile:
     blob_id: str
     size: int
     full_only: bool = False
+    upstream: str = ""  # the repository's raw-file root; "" for the Wikipedia data's
+    mirror_path: str = ""  # where the offline mirror keeps it, relative to the mirror ("": name)
+    optional: bool = False  # a build without it still works (it only adds title aliases)
 
     @property
     def url(self) -> str:
-        return f"{UPSTREAM}/{self.commit}/{self.upstream_path}"
+        return f"{self.upstream or UPSTREAM}/{self.commit}/{self.upstream_path}"
+
+    def in_mirror(self, mirror: Path) -> Path | None:
+        """The mirror's copy: under its own name, or where the shared mirror keeps it."""
+        for path in (mirror / self.name, mirror / self.mirror_path if self.mirror_path else None):
+            if path is not None and path.is_file():
+                return path
+        return None
 
 
 # Pinned in ../shared/data/wikipedia-books/SOURCE.md.
@@ -45,9 +56,15 @@ FILES = (
     DataFile("found_books_filtered.ndjson", "e3d94022eed856ac2f172d0192d4cb35984925c0",
              "data/found_books_filtered.ndjson", "fdb5323f56c5d3f8d0cd153c15fe6e73b6392544",
              58_900_000, full_only=True),
+    # Goodreads' titles of the 10,000 most-rated books (../shared/data/goodbooks-10k/SOURCE.md):
+    # their own title/original_title pairs become aliases at build time (engine.build.goodreads_aliases).
+    DataFile("goodbooks-10k-books.csv", "6dd165b555a7b47b2dd36743a425776e641ff50c", "books.csv",
+             "d694afdf5f555b51c1128c6ff562b6e54a7f75e3", 3_286_659, upstream=GOODBOOKS_UPSTREAM,
+             mirror_path="../goodbooks-10k/books.csv", optional=True),
 )
 FULL_FILE = next(f for f in FILES if f.full_only)
 PARTIAL_FILES = tuple(f for f in FILES if not f.full_only)
+GOODBOOKS_FILE = next(f for f in FILES if f.upstream == GOODBOOKS_UPSTREAM)
 
 
 def git_blob_id(path: Path) -> str:
@@ -85,8 +102,8 @@ def _install_verified(spec: DataFile, dest_dir: Path, write_to) -> Path:
 
 
 def copy_from_mirror(spec: DataFile, mirror: Path, dest_dir: Path) -> Path:
-    source = mirror / spec.name
-    if not source.is_file():
+    source = spec.in_mirror(mirror)
+    if source is None:
         raise DataError(f"{spec.name} is not in the mirror {mirror}")
 
     def write_to(out):
@@ -121,7 +138,7 @@ def fetch(dest_dir: Path, mirror: Path | None = None, full: bool = False, log=pr
         target = dest_dir / spec.name
         if is_valid(target, spec):
             log(f"{spec.name}: present and verified")
-        elif mirror is not None and (mirror / spec.name).is_file():
+        elif mirror is not None and spec.in_mirror(mirror) is not None:
             copy_from_mirror(spec, mirror, dest_dir)
             log(f"{spec.name}: copied from {mirror} and verified")
         else:
@@ -133,4 +150,5 @@ def fetch(dest_dir: Path, mirror: Path | None = None, full: bool = False, log=pr
 
 
 def have_partial_data(data_dir: Path) -> bool:
-    return all((data_dir / f.name).is_file() for f in PARTIAL_FILES if f.name != "link_names.tsv")
+    return all((data_dir / f.name).is_file() for f in PARTIAL_FILES
+               if f.name != "link_names.tsv" and not f.optional)

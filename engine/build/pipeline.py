@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.build import layout
 from engine.build.catalog import DEFAULT_MIN_LINK_COUNT, Catalog, catalog_from_data_dir
+from engine.build.goodreads_aliases import GoodreadsNames, for_data_dir
 from engine.model_dir import ANNOY_METRIC, ModelWriter
 from engine.serve.index import DEFAULT_TREES
 
@@ -23,7 +24,8 @@ def peak_rss_mb() -> float:
 
 def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = DEFAULT_TREES,
                        progress: bool = True, log=print, timings: dict | None = None,
-                       extra_manifest: dict | None = None, with_map: bool = True) -> dict:
+                       extra_manifest: dict | None = None, with_map: bool = True,
+                       names: GoodreadsNames | None = None) -> dict:
     from engine.build.training import train  # TensorFlow only at build time
     from engine.build.training_config import TrainConfig
 
@@ -38,8 +40,11 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
     untrained = catalog.book_degrees() == 0
     with ModelWriter(out) as writer:
         writer.write_catalog(catalog.books, catalog.meta, catalog.pages, catalog.pairs)
-        if catalog.aliases:
-            writer.write_aliases(catalog.aliases)
+        aliases = {**(names.aliases if names else {}), **catalog.aliases}  # redirects win
+        if aliases:
+            writer.write_aliases(aliases)
+        if names:
+            writer.write_title_names(names.series, names.other_works, names.well_read)
         writer.write_vectors(result.book_vectors, result.page_vectors, n_trees, config.seed,
                              untrained=untrained)
         timings["index_s"] = round(time.perf_counter() - t, 2)
@@ -55,7 +60,9 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
             "counts": {"books": catalog.n_books, "pages": catalog.n_pages,
                        "pairs": int(len(catalog.pairs)),
                        "books_without_links": int(untrained.sum()),
-                       **({"aliases": len(catalog.aliases)} if catalog.aliases else {})},
+                       **({"aliases": len(aliases)} if aliases else {}),
+                       **({"series": len(names.series), "other_works": len(names.other_works)}
+                          if names else {})},
             "data_fingerprint": catalog.fingerprint(),
             "catalog_stats": catalog.stats,
             "training": {**config.to_dict(), "epochs_run": len(result.losses),
@@ -103,5 +110,6 @@ def build_model_dir(data_dir: Path, out: Path, config=None,
         config = recipe_config(recipe["name"], **(overrides or {}))
         extra = {"recipe": {**recipe, "overrides": dict(overrides or {})}}
         log(f"recipe: {recipe['name']} ({recipe['reason']})")
+    names = for_data_dir(Path(data_dir), catalog.books, catalog.meta)  # Goodreads' titles
     return build_from_catalog(catalog, out, config, n_trees, progress, log, timings,
-                              extra_manifest=extra, with_map=with_map)
+                              extra_manifest=extra, with_map=with_map, names=names)

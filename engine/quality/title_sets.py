@@ -91,8 +91,23 @@ def real_catalog():
 
 
 @lru_cache(maxsize=1)
-def real_resolver():
+def real_names():
+    """Goodreads' names for the real catalog, as the default build writes them."""
+    from engine.build.goodreads_aliases import goodreads_names
+
+    catalog = real_catalog()
+    return goodreads_names(settings.SHARED_GOODBOOKS_CSV, catalog.books, catalog.meta)
+
+
+@lru_cache(maxsize=2)
+def real_resolver(with_aliases: bool = True):
+    """The real catalog's resolver with the Goodreads names the build adds (or without)."""
     from engine.serve.titles import TitleResolver
 
     catalog = real_catalog()
-    return TitleResolver.for_catalog(catalog.books, catalog.meta, catalog.book_degrees())
+    if not with_aliases:
+        return TitleResolver.for_catalog(catalog.books, catalog.meta, catalog.book_degrees())
+    names = real_names()
+    return TitleResolver.for_catalog(catalog.books, catalog.meta, catalog.book_degrees(),
+                                     {**names.aliases, **catalog.aliases}, names.series,
+                                     names.other_works, names.well_read)

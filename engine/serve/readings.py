@@ -1,5 +1,6 @@
 """The ways typed text can carry a title: whole, or with its author ("war and peace by tolstoy",
-"tolstoy - war and peace"), a subtitle, or a trailing note ("(Harry Potter, #1)")."""
+"tolstoy - war and peace"), a subtitle, a trailing note ("(Harry Potter, #1)"), or a trailing
+rating or count ("the martian 4")."""
 
 from __future__ import annotations
 
@@ -19,6 +20,22 @@ AUTHOR_FILLER = frozenset({"by", "written", "author", "novel", "book", "the", "a
                            "par", "from", "et", "al"})
 
 
+# A trailing number after a title: whole numbers, and what people type when they mean one
+# ("4.5", "-3", "five"), so a rating or count out of range is answered as such, never as a title.
+TRAILING_NUMBER = re.compile(
+    r"^(?P<head>.*\S)\s+(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)"
+    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten)$", re.S | re.I)
+
+
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """An ASCII integer within [low, high], else None (rejects NaN, 4.5, -3, 1e9, '٣')."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def split_subtitle(title: str) -> tuple[str, str]:
     """'Freud: His Life and His Mind' -> ('Freud', 'His Life and His Mind')."""
     for sep in (": ", " – ", " — ", " - "):
@@ -26,6 +43,25 @@ def split_subtitle(title: str) -> tuple[str, str]:
         if found and head.strip() and tail.strip():
             return head, tail
     return title, ""
+
+
+_DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w.,]\d)|(?<![\w.,])\d{1,6}(?![\w.,]\d)")
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def spell_number(n: int) -> str:
+    """80 -> 'eighty', 20000 -> 'twenty thousand' (below a million), as titles spell them."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10 - 2] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + (" and " + spell_number(rest) if rest else "")
+    rest = n % 1000
+    return spell_number(n // 1000) + " thousand" + (" " + spell_number(rest) if rest else "")
 
 
 @dataclass(frozen=True)
@@ -51,6 +87,10 @@ def readings(text: str) -> list[Reading]:
                 out.append(Reading(left, right, strict=True))
                 if side == "either":
                     out.append(Reading(right, left, strict=True))
+    if any(ch.isdigit() for ch in text):  # "around the world in 80 days"
+        spelled = _DIGITS.sub(lambda m: spell_number(int(m.group().replace(",", ""))), text)
+        if spelled != text:
+            out.append(Reading(spelled))
     for reading in list(out):
         # "war and peace (tolstoy)", "The Hobbit (Middle-earth Universe, #0) by J.R.R. Tolkien":
         # a trailing note may name the author or the series; it is no part of the title.

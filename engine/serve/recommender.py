@@ -80,7 +80,9 @@ class Recommender:
         self._linkers = pairs[by_page, 0]
         self._linker_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.pages) + 1))
         self.aliases = files.aliases
-        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees, self.aliases)
+        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees, self.aliases,
+                                                  files.named_series, files.other_works,
+                                                  files.well_read)
 
     @classmethod
     def load(cls, model_dir: Path | str, blas_threads: int | None = 1) -> Recommender:

@@ -5,6 +5,12 @@ or title + author hint), candidates come from exact keys and a word index (typo'
 against the catalog's vocabulary), and each candidate is scored by edit similarity, prefix and
 word coverage. A book is "found" only when its score is high and no other book comes close, so a
 book missing from the catalog is not matched to a look-alike.
+
+A lone candidate is also taken when it is what a reader means: the title with a typo in a word
+the catalog does not know ("the hobit"), the book's own part without its series prefix
+("deathly hallows"), or a long enough start of the title ("how to win friends"). A series name
+answers with its books ("harry potter"), and a title the aliases know as another work's
+("frankenstein") is never swapped for a look-alike ("Frankenstein's Aunt").
 """
 
 from __future__ import annotations
@@ -19,7 +25,15 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from engine.serve.readings import AUTHOR_FILLER, TRAILING_PARENS, Reading, readings, split_subtitle
+from engine.serve.readings import (
+    AUTHOR_FILLER,
+    TRAILING_NUMBER,
+    TRAILING_PARENS,
+    Reading,
+    readings,
+    split_subtitle,
+    whole_number,
+)
 from engine.text import normalise, strip_article
 
 __all__ = ["Resolution", "TitleResolver", "normalise"]
@@ -27,6 +41,12 @@ __all__ = ["Resolution", "TitleResolver", "normalise"]
 FOUND = 0.85  # a confidence this high names one book
 TIE = 0.03  # ranks this close are "about equally likely"
 SUGGEST = 0.45  # weakest score still worth suggesting
+OWN_PART = 0.9  # the title's own part after a series prefix: "deathly hallows"
+SHORT_FORM = 0.87  # a long enough start of the title, or a typo in an unknown word
+_SHORT_FORM_CHARS = 12  # letters a short form needs: "how to win friends", not "peter pan"
+_SERIES_WORDS = frozenset({"series", "cycle", "saga", "trilogy", "sequence", "quartet", "books",
+                           "novels", "chronicles", "universe"})
+_COMMON_SERIES_WORD = 20  # a one-word series name in more titles than this is an ordinary word
 _COMMON_WORD = 1000  # words in more titles than this do not fetch candidates
 _RETRIEVED = 25  # candidates fetched through the word index per reading
 _MAX_QUERY = 300  # characters; anything longer is not a title
@@ -41,11 +61,11 @@ _SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "to", "for"
 
 @dataclass
 class Resolution:
-    status: str  # "found", "ambiguous" or "not_found"
+    status: str  # "found", "ambiguous", "series" or "not_found"
     book: int | None = None
-    title: str | None = None
+    title: str | None = None  # the book found, or the series named
     confidence: float = 0.0
-    candidates: list[str] = field(default_factory=list)  # choices or suggestions
+    candidates: list[str] = field(default_factory=list)  # choices, suggestions or the series' books
 
     @property
     def found(self) -> bool:
@@ -76,6 +96,17 @@ class _Query:
                    frozenset(main.split()))
 
 
+def _series_key(core: str) -> str:
+    """A series name without the words that only say it is one: "the discworld series" ->
+    "discworld", "the chronicles of narnia" -> "narnia"."""
+    words = [w for w in core.split() if w not in _SERIES_WORDS]
+    while words and words[0] in _SMALL_WORDS:
+        words.pop(0)
+    while words and words[-1] in _SMALL_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
 def _allowed_edits(word: str) -> int:
     """Typos forgiven in one word: none in short words or numbers ("1984" is not "1934")."""
     if len(word) < 4 or not word.isalpha():
@@ -86,16 +117,25 @@ def _allowed_edits(word: str) -> int:
 class TitleResolver:
     @classmethod
     def for_catalog(cls, titles: list[str], meta: list[dict], book_degrees,
-                    aliases: dict[str, str] | None = None) -> TitleResolver:
+                    aliases: dict[str, str] | None = None,
+                    series: dict[str, list[str]] | None = None,
+                    other_works: list[str] | None = None,
+                    well_read: list[str] | None = None) -> TitleResolver:
         """The resolver the product serves: display authors as hints, a book's link count
-        as its popularity (the better-known of two same-named books wins a close call), and
-        Wikipedia's redirect titles as other names of their books."""
+        as its popularity (the better-known of two same-named books wins a close call),
+        redirect and Goodreads titles as other names of their books, series names with their
+        books, the titles of books the catalog lacks, and the books readers know best."""
         row = {t: i for i, t in enumerate(titles)}
         return cls(titles, [m.get("author", "") for m in meta], [float(d) for d in book_degrees],
-                   {alias: row[t] for alias, t in (aliases or {}).items() if t in row})
+                   {alias: row[t] for alias, t in (aliases or {}).items() if t in row},
+                   {name: [row[t] for t in books if t in row]
+                    for name, books in (series or {}).items()}, other_works,
+                   [row[t] for t in well_read or () if t in row])
 
     def __init__(self, titles: list[str], authors: list[str] | None = None,
-                 popularity: list[float] | None = None, aliases: dict[str, int] | None = None):
+                 popularity: list[float] | None = None, aliases: dict[str, int] | None = None,
+                 series: dict[str, list[int]] | None = None, other_works=None,
+                 well_read: list[int] | None = None):
         self.titles = list(titles)
         n = len(self.titles)
         authors = list(authors) if authors is not None else [""] * n
@@ -150,6 +190,14 @@ class TitleResolver:
         for word in _SMALL_WORDS & self.idf.keys():
             self.idf[word] = 0.3
         self.max_idf = math.log(n + 1) + 0.1
+        self.series = {name: books for name, books in (series or {}).items() if len(books) > 1}
+        self.by_series = self._series_keys()
+        # Titles of books the catalog lacks, unless they also name a catalog book.
+        self.other_works = {normalise(t) for t in other_works or ()} - self.by_full.keys() \
+            - self.by_alias.keys()
+        self._shared_prefix: dict[str, bool] = {}
+        # Goodreads' most-read books: of two shortened forms that fit, the one readers know.
+        self.well_read = frozenset(well_read or ())
 
     def _alias_keys(self, aliases: dict[str, int]) -> dict[str, int]:
         """Folded alias -> book, for aliases that name one book and are no catalog title."""
@@ -159,6 +207,40 @@ class TitleResolver:
             if key and key not in self.by_full:
                 books[key].add(book)
         return {key: next(iter(ids)) for key, ids in books.items() if len(ids) == 1}
+
+    @cached_property
+    def alias_cores(self) -> dict[str, int]:
+        """Aliases as readers shorten them: without the leading article ("golden compass"),
+        and their own part after the series prefix they share with their book ("sorcerer's
+        stone"); only where no catalog title or other work is named so."""
+        books: dict[str, set[int]] = defaultdict(set)
+        for key, book in self.by_alias.items():
+            words = tuple(strip_article(key).split())
+            books[" ".join(words)].add(book)
+            title = self.tokens[book]
+            shared = next((k for k in range(min(len(words), len(title)))
+                           if words[k] != title[k]), 0)
+            part = words[shared:]
+            if shared and len([w for w in part if w not in _SMALL_WORDS]) >= 2 \
+                    and self._is_shared_prefix(title[:shared]):
+                books[" ".join(part)].add(book)
+        return {key: next(iter(ids)) for key, ids in books.items() if len(ids) == 1
+                and key not in self.by_key and key not in self.other_works}
+
+    def _series_keys(self) -> dict[str, str]:
+        """Folded ways to name each series -> its name: "The Chronicles of Narnia" is also
+        "narnia", "Percy Jackson and the Olympians" also "percy jackson"."""
+        names: dict[str, set[str]] = defaultdict(set)
+        for name in self.series:
+            core = strip_article(normalise(name))
+            words = core.split()
+            keys = {core, _series_key(core)}
+            keys.update(" ".join(words[:k]) for k in range(2, len(words))
+                        if words[k - 1] not in _SMALL_WORDS)
+            for key in keys - {""}:
+                if " " in key or len(self.postings.get(key, ())) <= _COMMON_SERIES_WORD:
+                    names[key].add(name)
+        return {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
 
     # The indexes below serve the rarer paths (typos, authors without a separator, autocomplete);
     # each is built on first use, which keeps loading a model fast.
@@ -205,7 +287,7 @@ class TitleResolver:
 
     def warm(self) -> None:
         """Build the lazy indexes now (about 0.5 s), so no user's query pays for them later."""
-        for name in ("vocab", "by_author", "ends", "prefix_sorted"):
+        for name in ("vocab", "by_author", "ends", "prefix_sorted", "alias_cores"):
             getattr(self, name)
 
     # -- resolving --
@@ -217,23 +299,95 @@ class TitleResolver:
         if len(full) == 1:
             return Resolution("found", full[0], self.titles[full[0]], 1.0)
         alias = self.by_alias.get(normalise(text))
-        if alias is not None and not full:  # Wikipedia's own redirect: "1984", "Hobbit"
+        if alias is not None and not full:  # another name of a book: "1984", "Sorcerer's Stone"
             return Resolution("found", alias, self.titles[alias], 1.0)
+        if (series := self._series(text)) is not None:
+            return series
         scored: dict[int, tuple[float, float]] = {}  # book -> (rank, confidence)
         all_readings = readings(text)
+        others = [normalise(r.title) for r in all_readings if normalise(r.title) in self.other_works]
         for reading in all_readings:  # the common case: a title typed right, and nothing to weigh
             exact = self.by_key.get(self._query(reading.title).core, ())
             if len(exact) == 1 and (not reading.strict
                                     or self._author_match(self._hint(reading), exact[0]) >= 0.99):
+                if others and normalise(reading.title) != self.keys[exact[0]]:
+                    continue  # "hamlet" is Shakespeare's, not "The Hamlet"
                 return Resolution("found", exact[0], self.titles[exact[0]], 1.0)
+        for reading in all_readings:  # another name of a book, shortened or with its author
+            key = normalise(reading.title)
+            book = self._alias(key)
+            if book is not None and (not reading.strict
+                                     or self._author_match(self._hint(reading), book) >= 0.99):
+                return Resolution("found", book, self.titles[book], 1.0)
+            if (book := self._alias_with_author(key)) is not None:
+                return Resolution("found", book, self.titles[book], 1.0)
         for reading in all_readings:
             self._score_reading(reading, self._candidates(self._query(reading.title)), scored)
         if not scored or max(c for _, c in scored.values()) < FOUND:
             for reading in all_readings[:2]:  # nothing sure yet: a slower fuzzy pass over titles
                 self._score_reading(reading, self._fuzzy_titles(self._query(reading.title)), scored)
-        return self._decide(scored, limit)
+        resolution = self._decide(scored, limit, [self._query(r.title) for r in all_readings])
+        if others and resolution.found and self.keys[resolution.book] not in others:
+            # The text names a book the catalog lacks: the look-alike is only a suggestion.
+            shown = [resolution.title] + [self.titles[b] for b in self._ranked(scored)
+                                          if b != resolution.book and scored[b][1] >= SUGGEST]
+            return Resolution("not_found", confidence=resolution.confidence,
+                              candidates=shown[:limit])
+        return resolution
 
-    def _decide(self, scored: dict[int, tuple[float, float]], limit: int) -> Resolution:
+    def _alias(self, key: str) -> int | None:
+        return self.by_alias.get(key, self.alias_cores.get(strip_article(key)))
+
+    def _alias_with_author(self, key: str) -> int | None:
+        """An alias with its author's name before or after it: "1984 orwell"."""
+        words = key.split()
+        for k in (1, 2):
+            for title, hint in ((words[:-k], words[-k:]), (words[k:], words[:k])):
+                book = self._alias(" ".join(title)) if title else None
+                if book is not None and self._author_match(hint, book) >= 0.99:
+                    return book
+        return None
+
+    def _series(self, text: str) -> Resolution | None:
+        """The series the text names, unless it is also the title of one of its books ("The
+        Hunger Games", "Twilight" are books first)."""
+        core = strip_article(normalise(text))
+        name = self.by_series.get(core) or self.by_series.get(_series_key(core))
+        if name is None:
+            return None
+        books = self.series[name]
+        if set(self.by_key.get(core, ())) & set(books):
+            return None
+        return Resolution("series", title=name, confidence=1.0,
+                          candidates=[self.titles[b] for b in books])
+
+    def resolve_with_number(self, text: str, low: int, high: int
+                            ) -> tuple[Resolution, int | None, str | None]:
+        """Resolve text that may end in a number (a rating, a count) without eating the number
+        of titles like "1984" or "Apollo 13": the number is split off when the rest names a book,
+        a series or several books, and the whole text names no book better. Returns
+        (resolution, number, stray): stray is the text of a number out of range, or not a whole
+        number, that followed a title."""
+        whole = self.resolve(text)
+        match = TRAILING_NUMBER.match(text[:_MAX_QUERY]) if isinstance(text, str) else None
+        if not match:
+            return whole, None, None
+        head = self.resolve(match.group("head"))
+        if not head.found and head.status not in ("ambiguous", "series"):
+            return whole, None, None
+        if not head.found and whole.found:
+            return whole, None, None  # "apollo 13": the number is the title's
+        number = whole_number(match.group("number"), low, high)
+        same_book = whole.found and whole.title == head.title
+        if number is None:
+            stray = match.group("number")[:20] if (same_book or not whole.found) else None
+            return (head if stray is not None else whole), None, stray
+        if whole.found and not same_book and whole.confidence >= head.confidence:
+            return whole, None, None  # the number belongs to the title
+        return head, number, None
+
+    def _decide(self, scored: dict[int, tuple[float, float]], limit: int,
+                queries: list[_Query] = ()) -> Resolution:
         ranked = self._ranked(scored)
         if not ranked:
             return Resolution("not_found")
@@ -247,6 +401,11 @@ class TitleResolver:
         # The less sure the best match, the wider the margin it needs over the next one.
         window = TIE + (1.0 - confidence) / 2
         close = [b for b in ranked if scored[b][0] >= rank - window and scored[b][1] >= FOUND]
+        known = [b for b in close if b in self.well_read]
+        if len(close) > 1 and confidence <= OWN_PART and len(known) == 1 \
+                and any(self._reader_form(q, known[0]) for q in queries):
+            # A shortened title ("tom sawyer") that fits one well-read book and lesser ones.
+            return Resolution("found", known[0], self.titles[known[0]], confidence)
         if len(close) > 1:
             return Resolution("ambiguous", confidence=confidence,
                               candidates=[self.titles[b] for b in close[:max(limit, 2)]])
@@ -312,6 +471,9 @@ class TitleResolver:
                 unexplained = [w for w in extra if w in query.main_words]
         if extra:
             if self._author_match(extra, b) >= 0.99:  # "tolstoy war and peace"
+                rest = "".join(w for w in query.tokens if w not in extra)
+                if rest and rest == self.main_ns[b]:  # "catching fire wrangham"
+                    words = max(words, FOUND + 0.05)
                 return max(whole, words + 0.05), max(whole, words + 0.17)
             words *= 1 - sum(map(len, extra)) / max(1, len(query.ns))
         if unexplained:
@@ -319,7 +481,55 @@ class TitleResolver:
             # Gothic", however close the letters.
             whole = min(whole, FOUND - 0.01)
         best = max(whole, words)
+        if best < OWN_PART and not unexplained:
+            best = max(best, self._reader_form(query, b))
         return best, best
+
+    def _reader_form(self, query: _Query, b: int) -> float:
+        """A confidence for the shortened or misspelt forms readers type, 0.0 for none:
+        the title's own part after a series prefix, a long enough start of it, or one typo in
+        a word the catalog does not know."""
+        title, typed = self.tokens[b], query.tokens
+        n = len(typed)
+        if not n or n > len(title):
+            return 0.0
+        content = [w for w in typed if w not in _SMALL_WORDS]
+        if n < len(title) and title[-n:] == typed:
+            head, tail = split_subtitle(self.titles[b])
+            if tail and strip_article(normalise(tail)) == query.core:
+                return OWN_PART  # "The Dark Tower: The Gunslinger" asked as "the gunslinger"
+            if len(content) >= 2 and self._is_shared_prefix(title[:-n]):
+                return OWN_PART  # "Harry Potter and the Deathly Hallows" as "deathly hallows"
+        if n < len(title) and title[:n] == typed and len(content) >= 2 \
+                and len(query.ns) >= _SHORT_FORM_CHARS and not self._derived(b):
+            title_content = [w for w in title if w not in _SMALL_WORDS]
+            if len(content) >= 0.4 * len(title_content):
+                return SHORT_FORM  # "how to win friends"
+        ns = self.core_ns[b]
+        # One letter dropped or doubled in a word the catalog does not know; a changed letter
+        # may be another name ("hamnet" is not "the hamlet").
+        # A letter added or dropped at the end makes another word ("testaments", "testament").
+        if len(query.ns) >= 5 and abs(len(ns) - len(query.ns)) == 1 \
+                and not (ns.startswith(query.ns) or query.ns.startswith(ns)) \
+                and any(w not in self.postings and w not in self.by_author for w in typed) \
+                and Levenshtein.distance(query.ns, ns) == 1:
+            return SHORT_FORM  # "the hobit"
+        return 0.0
+
+    def _is_shared_prefix(self, words: tuple[str, ...]) -> bool:
+        """Whether two or more catalog titles start with these words: a series prefix."""
+        prefix = " ".join(words) + " "
+        if prefix not in self._shared_prefix:
+            at = bisect.bisect_left(self.prefix_sorted, (prefix,))
+            following = self.prefix_sorted[at:at + 2]
+            self._shared_prefix[prefix] = len(following) == 2 and all(
+                c.startswith(prefix) for c, _ in following)
+        return self._shared_prefix[prefix]
+
+    def _derived(self, b: int) -> bool:
+        """A book about another book: "The Lord of the Rings: A Reader's Companion", or one
+        that quotes the other's title."""
+        return '"' in self.titles[b] or bool(_DERIVED.intersection(self.tokens[b]))
 
     def _word_score(self, words: tuple[str, ...], b: int) -> tuple[float, list[str]]:
         """How much of the title the typed words cover (rare words count most), in what order,
