@@ -48,10 +48,13 @@ STORE_DOWN = Problem("The reading history is unavailable right now; try again in
 
 @dataclass(frozen=True)
 class NoMatch:
-    """A title that did not resolve: suggestions ("did you mean") or choices (ambiguous)."""
+    """A title that did not resolve: suggestions ("did you mean") or choices (ambiguous, or the
+    books of a series)."""
     query: str
     options: list[str]
     ambiguous: bool = False
+    number: int | None = None  # the rating or count that followed the title, for a one-tap rerun
+    series: str | None = None  # set when the query named a series: the options are its books
 
 
 @dataclass(frozen=True)

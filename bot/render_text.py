@@ -28,7 +28,9 @@ def book_line(book: a.Book, with_url: bool = True) -> str:
 
 
 def did_you_mean(answer: a.NoMatch, prefix: str = "!") -> str:
-    if answer.ambiguous:
+    if answer.series:
+        head = f"“{answer.query}” is a series ({answer.series}); which book?"
+    elif answer.ambiguous:
         head = f"“{answer.query}” could be several books; say which:"
     elif answer.options:
         head = f"No book matches “{answer.query}”. Did you mean:"

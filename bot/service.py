@@ -25,6 +25,8 @@ from bot.store import Read, Store, now_utc
 from bot.throttle import Throttle
 from engine.errors import WikishelfError
 from engine.serve.picks import HistoryItem
+from engine.serve.readings import TRAILING_NUMBER
+from engine.serve.readings import whole_number as parse_whole_number
 from engine.serve.titles import Resolution, normalise
 from engine.text import wikipedia_url
 
@@ -37,12 +39,6 @@ SHELF_PAGE_SIZE = 10
 MAX_IMPORT_READS = 2000  # rows matched per import; the rest are reported as cut off
 
 RATING_HELP = "A rating is a whole number from 1 to 5 (e.g. `!read The Hobbit 5` or `rating=4`)."
-# A trailing number after a title: whole numbers, and what people type when they mean one
-# ("4.5", "-3", "five"), so a rating or count out of range is answered as such, never as a title.
-_TRAILING_NUMBER = re.compile(
-    r"^(?P<head>.*\S)\s+(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)"
-    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten)$", re.S | re.I)
-SHOWN_NUMBER = 20  # characters of a refused number echoed back
 _EXPLICIT_RATING = [
     re.compile(r"^(?P<head>.*?)[\s,;]*\brating\s*[=:]\s*(?P<value>\S*)$", re.S | re.I),
     re.compile(r"^(?P<head>.*\S)\s+(?P<value>\S+?)\s*/\s*5$", re.S),
@@ -58,15 +54,6 @@ def clean_text(text: object) -> str:
     text = unicodedata.normalize("NFC", str(text or ""))
     kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return " ".join(kept.split())
-
-
-def parse_whole_number(raw: str, low: int, high: int) -> int | None:
-    """An ASCII integer within [low, high], else None (rejects NaN, 4.5, -3, 1e9, '٣')."""
-    raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
 
 
 def split_explicit_rating(text: str) -> tuple[str, int | None, str | None]:
@@ -151,9 +138,16 @@ class ShelfService:
         return await asyncio.to_thread(self.rec.resolve, text)
 
     @staticmethod
-    def _no_match(query: str, resolution: Resolution) -> a.NoMatch:
-        return a.NoMatch(query, list(resolution.candidates)[:10],
-                         ambiguous=resolution.status == "ambiguous")
+    def _no_match(query: str, resolution: Resolution, number: int | None = None) -> a.NoMatch:
+        """Suggestions or choices; `number` (a rating or count typed after the title) rides
+        along so that picking one runs the command with it."""
+        series = resolution.title if resolution.status == "series" else None
+        if number is not None and (match := TRAILING_NUMBER.match(query)):
+            query = match.group("head")  # "the martian 4" asks about "the martian"
+        shown = 25 if series else 10  # a series lists as many books as one select menu holds
+        return a.NoMatch(query, list(resolution.candidates)[:shown],
+                         ambiguous=resolution.status in ("ambiguous", "series"),
+                         number=number, series=series)
 
     @staticmethod
     def _check_text(text: str, what: str) -> a.Problem | None:
@@ -165,26 +159,9 @@ class ShelfService:
 
     async def _resolve_with_number(self, text: str, low: int, high: int
                                    ) -> tuple[Resolution, int | None, str | None]:
-        """Resolve text that may end in a number (a rating, a count) without eating the number
-        of titles like "1984" or "Apollo 13": the number is split off only when the rest names a
-        book at least as well as the whole text does. Returns (resolution, number, stray), where
-        stray is the text of a number out of range, or not a whole number, that followed a title
-        that resolved on its own."""
-        whole = await self._resolve(text)
-        match = _TRAILING_NUMBER.match(text)
-        if not match:
-            return whole, None, None
-        head = await self._resolve(match.group("head"))
-        if not head.found:
-            return whole, None, None
-        number = parse_whole_number(match.group("number"), low, high)
-        same_book = whole.found and whole.title == head.title
-        if number is None:
-            stray = match.group("number")[:SHOWN_NUMBER] if (same_book or not whole.found) else None
-            return (head if stray is not None else whole), None, stray
-        if whole.found and not same_book and whole.confidence >= head.confidence:
-            return whole, None, None  # the number belongs to the title
-        return head, number, None
+        """(resolution, number, stray) of text that may end in a rating or count; the resolver
+        decides whether the number is the title's ("1984") or the command's ("the martian 4")."""
+        return await asyncio.to_thread(self.rec.resolver.resolve_with_number, text, low, high)
 
     async def _engine(self, func, *args):
         """Run an engine call in a thread; its expected errors become a Problem."""
@@ -206,13 +183,13 @@ class ShelfService:
             return problem
         if k is None:
             resolution, k, stray = await self._resolve_with_number(text, 1, MAX_K)
-            if stray is not None and resolution.found:
+            if stray is not None:
                 return a.Problem(f"How many books: a whole number from 1 to {MAX_K}, "
                                  f"not “{stray}”.")
         else:
             resolution = await self._resolve(text)
         if not resolution.found:
-            return self._no_match(text, resolution)
+            return self._no_match(text, resolution, k)
         hits = await self._engine(self.rec.similar, resolution.title, self._clamp_k(k))
         if isinstance(hits, a.Problem):
             return hits
@@ -293,11 +270,11 @@ class ShelfService:
                 resolution = await self._resolve(head)
             else:
                 resolution, rating, stray = await self._resolve_with_number(text, 1, 5)
-                if stray is not None and resolution.found:
+                if stray is not None:
                     return a.Problem(f"Ratings are whole numbers from 1 to 5, not “{stray}”. "
                                      f"{RATING_HELP}")
         if not resolution.found:
-            return self._no_match(text, resolution)
+            return self._no_match(text, resolution, rating)
         before = await self.store.log_read(user, resolution.title, rating)
         kept = rating if rating is not None else (before.rating if before else None)
         return a.Logged(self.book(resolution.title), kept, before)

@@ -139,8 +139,9 @@ def fetch(dest_dir: Path, mirror: Path | None = None, full: bool = False, log=pr
         if is_valid(target, spec):
             log(f"{spec.name}: present and verified")
         elif mirror is not None and spec.in_mirror(mirror) is not None:
+            source = spec.in_mirror(mirror)
             copy_from_mirror(spec, mirror, dest_dir)
-            log(f"{spec.name}: copied from {mirror} and verified")
+            log(f"{spec.name}: copied from {source.parent.resolve()} and verified")
         else:
             log(f"{spec.name}: downloading {spec.url}")
             download(spec, dest_dir)

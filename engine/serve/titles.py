@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,13 +48,18 @@ _SHORT_FORM_CHARS = 12  # letters a short form needs: "how to win friends", not 
 _SERIES_WORDS = frozenset({"series", "cycle", "saga", "trilogy", "sequence", "quartet", "books",
                            "novels", "chronicles", "universe"})
 _COMMON_SERIES_WORD = 20  # a one-word series name in more titles than this is an ordinary word
+_SERIES_NAME_WORD = 40  # a title prefix with a word this rare names a series ("potter")
 _COMMON_WORD = 1000  # words in more titles than this do not fetch candidates
 _RETRIEVED = 25  # candidates fetched through the word index per reading
 _MAX_QUERY = 300  # characters; anything longer is not a title
+_SHOWN_NUMBER = 20  # characters of a refused number echoed back
 # Subtitles that make a book about another one: "The Lord of the Rings: A Reader's Companion"
 # must not answer "the lord of the rings".
 _DERIVED = frozenset({"companion", "guide", "readers", "critical", "annotated", "encyclopedia",
                       "handbook", "commentary", "concordance"})
+# Openings of books about another book: "A Key to Uncle Tom's Cabin" is not "uncle tom's cabin".
+_ABOUT_ANOTHER = re.compile(r"^(key to|making of|history of|annotated|companion to|guide to|"
+                            r"the making of|the history of|a key to)\b")
 # Small words weigh little in word coverage, wherever they stand in a title.
 _SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "by",
                           "with", "from", "or", "is", "de", "la", "le"})
@@ -105,6 +111,15 @@ def _series_key(core: str) -> str:
     while words and words[-1] in _SMALL_WORDS:
         words.pop()
     return " ".join(words)
+
+
+def _doubled_letter_slip(typed: str, title: str) -> bool:
+    """Whether the two differ by one letter of a doubled pair: "hobit" / "hobbit"."""
+    if abs(len(typed) - len(title)) != 1:
+        return False
+    short, long = sorted((typed, title), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(1, len(long))
+               if long[i] == long[i - 1])
 
 
 def _allowed_edits(word: str) -> int:
@@ -380,7 +395,7 @@ class TitleResolver:
         number = whole_number(match.group("number"), low, high)
         same_book = whole.found and whole.title == head.title
         if number is None:
-            stray = match.group("number")[:20] if (same_book or not whole.found) else None
+            stray = match.group("number")[:_SHOWN_NUMBER] if (same_book or not whole.found) else None
             return (head if stray is not None else whole), None, stray
         if whole.found and not same_book and whole.confidence >= head.confidence:
             return whole, None, None  # the number belongs to the title
@@ -481,6 +496,8 @@ class TitleResolver:
             # Gothic", however close the letters.
             whole = min(whole, FOUND - 0.01)
         best = max(whole, words)
+        if query.ns != ns and query.ns.rstrip("s") == ns.rstrip("s"):
+            return min(best, FOUND - 0.01), best  # a plural is another title: "The Testaments"
         if best < OWN_PART and not unexplained:
             best = max(best, self._reader_form(query, b))
         return best, best
@@ -494,25 +511,27 @@ class TitleResolver:
         if not n or n > len(title):
             return 0.0
         content = [w for w in typed if w not in _SMALL_WORDS]
-        if n < len(title) and title[-n:] == typed:
+        prefix = title[:-n]
+        if n < len(title) and title[-n:] == typed and self._is_shared_prefix(prefix) \
+                and not _ABOUT_ANOTHER.match(" ".join(prefix)) \
+                and (len(content) >= 2 or b in self.well_read):
             head, tail = split_subtitle(self.titles[b])
             if tail and strip_article(normalise(tail)) == query.core:
                 return OWN_PART  # "The Dark Tower: The Gunslinger" asked as "the gunslinger"
-            if len(content) >= 2 and self._is_shared_prefix(title[:-n]):
+            # A series prefix has a name in it ("harry potter and the"); a common opening
+            # only for a book readers know ("the tale of" Peter Rabbit).
+            if b in self.well_read or any(len(self.postings.get(w, ())) <= _SERIES_NAME_WORD
+                                          for w in prefix if w not in _SMALL_WORDS):
                 return OWN_PART  # "Harry Potter and the Deathly Hallows" as "deathly hallows"
         if n < len(title) and title[:n] == typed and len(content) >= 2 \
                 and len(query.ns) >= _SHORT_FORM_CHARS and not self._derived(b):
             title_content = [w for w in title if w not in _SMALL_WORDS]
             if len(content) >= 0.4 * len(title_content):
                 return SHORT_FORM  # "how to win friends"
-        ns = self.core_ns[b]
-        # One letter dropped or doubled in a word the catalog does not know; a changed letter
-        # may be another name ("hamnet" is not "the hamlet").
-        # A letter added or dropped at the end makes another word ("testaments", "testament").
-        if len(query.ns) >= 5 and abs(len(ns) - len(query.ns)) == 1 \
-                and not (ns.startswith(query.ns) or query.ns.startswith(ns)) \
-                and any(w not in self.postings and w not in self.by_author for w in typed) \
-                and Levenshtein.distance(query.ns, ns) == 1:
+        # One of a doubled letter dropped or tripled, in a word the catalog does not know; any
+        # other changed letter may be another name ("hamnet", "circe", "the testaments").
+        if len(query.ns) >= 5 and _doubled_letter_slip(query.ns, self.core_ns[b]) \
+                and any(w not in self.postings and w not in self.by_author for w in typed):
             return SHORT_FORM  # "the hobit"
         return 0.0
 
