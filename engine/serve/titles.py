@@ -342,10 +342,14 @@ class TitleResolver:
             for reading in all_readings[:2]:  # nothing sure yet: a slower fuzzy pass over titles
                 self._score_reading(reading, self._fuzzy_titles(self._query(reading.title)), scored)
         resolution = self._decide(scored, limit, [self._query(r.title) for r in all_readings])
-        if others and resolution.found and self.keys[resolution.book] not in others:
-            # The text names a book the catalog lacks: the look-alike is only a suggestion.
-            shown = [resolution.title] + [self.titles[b] for b in self._ranked(scored)
-                                          if b != resolution.book and scored[b][1] >= SUGGEST]
+        chosen = [resolution.book] if resolution.found else [
+            b for b in scored if resolution.status == "ambiguous"
+            and self.titles[b] in resolution.candidates]
+        if others and chosen and not any(self.keys[b] in others for b in chosen):
+            # The text names a book the catalog lacks: look-alikes are only suggestions.
+            shown = [resolution.title] if resolution.found else list(resolution.candidates)
+            shown += [self.titles[b] for b in self._ranked(scored)
+                      if self.titles[b] not in shown and scored[b][1] >= SUGGEST]
             return Resolution("not_found", confidence=resolution.confidence,
                               candidates=shown[:limit])
         return resolution
@@ -390,7 +394,8 @@ class TitleResolver:
         head = self.resolve(match.group("head"))
         if not head.found and head.status not in ("ambiguous", "series"):
             return whole, None, None
-        if not head.found and whole.found:
+        if not head.found and whole.found \
+                and match.group("number").lower() in self.tokens[whole.book]:
             return whole, None, None  # "apollo 13": the number is the title's
         number = whole_number(match.group("number"), low, high)
         same_book = whole.found and whole.title == head.title
