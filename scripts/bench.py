@@ -2,7 +2,7 @@
 
     python scripts/bench.py [--json PATH] [--sections NAME,...] [--quick]
 
-Sections: training, serving, mixes, bot, reliability, scale, wikipedia (all by default).
+Sections: training, serving, titles, mixes, bot, reliability, scale, wikipedia (all by default).
 
 Each section lives in scripts/benchmarks/<name>.py (imported as the sibling package `benchmarks`,
 which Python finds beside this file) and exposes `run(args) -> dict`.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine import settings
 
-SECTIONS = ("training", "serving", "mixes", "bot", "reliability", "scale", "wikipedia")
+SECTIONS = ("training", "serving", "titles", "mixes", "bot", "reliability", "scale", "wikipedia")
 
 
 def main(argv=None) -> int:

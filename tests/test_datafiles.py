@@ -94,3 +94,14 @@ def test_missing_from_mirror_and_offline_says_what_to_do(mirror, tmp_path, monke
 def test_the_shared_mirror_verifies():
     for spec in FILES[:3]:
         assert is_valid(settings.SHARED_WIKIPEDIA_DIR / spec.name, spec), spec.name
+
+
+@requires_shared_data
+def test_the_goodbooks_list_is_copied_from_where_the_shared_mirror_keeps_it(tmp_path):
+    from engine.build.datafiles import GOODBOOKS_FILE
+
+    source = GOODBOOKS_FILE.in_mirror(settings.SHARED_WIKIPEDIA_DIR)
+    assert source is not None and is_valid(source, GOODBOOKS_FILE)
+    assert is_valid(copy_from_mirror(GOODBOOKS_FILE, settings.SHARED_WIKIPEDIA_DIR, tmp_path),
+                    GOODBOOKS_FILE)
+    assert GOODBOOKS_FILE.url.startswith("https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/")

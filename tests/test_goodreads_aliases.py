@@ -97,3 +97,25 @@ def test_the_shared_list_names_the_famous_cases_right():
     assert "The Borrowers" not in names.aliases  # the series' name, not "The Borrowers Afield"
     assert len(names.series["Harry Potter"]) == 7 and len(names.series["Discworld"]) > 20
     assert len(names.aliases) > 500
+
+
+@pytest.mark.parametrize("names, message", [
+    ({"series": {"S": ["A Book Not Here"]}, "other_works": [], "well_read": []}, "stale"),
+    ({"series": {}, "other_works": [], "well_read": ["A Book Not Here"]}, "stale"),
+    ({"series": [], "other_works": {}}, "not a series table"),
+    ("[", "unreadable"),
+])
+def test_a_stale_or_broken_title_names_file_is_refused(tiny_model_dir, tmp_path, names, message):
+    import json
+    import shutil
+
+    from engine.errors import ModelDirError
+    from engine.model_dir import TITLE_NAMES, open_model, rewrite_manifest
+
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    text = names if isinstance(names, str) else json.dumps(names)
+    (copy / TITLE_NAMES).write_text(text, encoding="utf-8")
+    rewrite_manifest(copy, open_model(tiny_model_dir).manifest)
+    with pytest.raises(ModelDirError, match=message):
+        open_model(copy)

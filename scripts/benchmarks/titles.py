@@ -1,7 +1,10 @@
 """Title resolution benchmark: latency (p50, p99) and top-1 accuracy over the typed-title set,
-plus the share of not-in-catalog queries wrongly "found" and autocomplete latency.
+the first-try rate over what readers type (engine/quality/data/reader_typed.tsv: titles, series,
+ambiguous titles, trailing ratings; target 97%) with every look-alike wrongly accepted for a
+book the catalog lacks, the share of not-in-catalog queries wrongly "found", and autocomplete
+latency.
 
-Used by the serving section (`bench_resolve`), or alone:
+Used by the serving section (`bench_resolve`), as `scripts/bench.py --sections titles`, or alone:
 
     .venv/bin/python scripts/benchmarks/titles.py [--model models/default] [--rounds 3]
 """
@@ -17,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.quality.title_sets import not_in_catalog, typed_titles
+from engine.quality.title_sets import (
+    FIRST_TRY_TARGET,
+    first_try,
+    not_in_catalog,
+    reader_typed,
+    typed_titles,
+)
 
 
 def _per_query_ms(fn, queries: list[str], rounds: int) -> tuple[list[float], list[float]]:
@@ -72,6 +81,7 @@ def bench_resolve(rec, queries, rounds: int = 3) -> dict:
 def run(args) -> dict:
     from engine.serve.recommender import Recommender
 
+    rounds = getattr(args, "rounds", None) or (1 if getattr(args, "quick", False) else 3)
     started = time.perf_counter()
     rec = Recommender.load(args.model)
     load_s = time.perf_counter() - started
@@ -80,12 +90,22 @@ def run(args) -> dict:
     resolver = rec.resolver
     wrongly_found = [q for q in absent if resolver.resolve(q).found]
     prefixes = [q[:4] for q, _, _ in rows]
+    reader = first_try(resolver)
     return {
         "load_s": round(load_s, 3),
-        "typed_titles": bench_resolve(rec, [(q, e) for q, e, _ in rows], args.rounds),
+        "aliases": len(rec.aliases), "series": len(resolver.series),
+        "other_works": len(resolver.other_works),
+        "typed_titles": bench_resolve(rec, [(q, e) for q, e, _ in rows], rounds),
+        "reader_typed": {"n": reader["n"], "first_try": reader["first_try"],
+                         "target": FIRST_TRY_TARGET, "absent": reader["absent"],
+                         "false_accepts": reader["false_accepts"],
+                         "misses": reader["misses"][:10],
+                         "latency": _summary(_per_query_ms(resolver.resolve,
+                                                           [q for q, _, _ in reader_typed()],
+                                                           rounds))},
         "not_in_catalog": {"n": len(absent), "found": len(wrongly_found),
                            "examples": wrongly_found[:5]},
-        "complete": _summary(_per_query_ms(resolver.complete, prefixes, args.rounds)),
+        "complete": _summary(_per_query_ms(resolver.complete, prefixes, rounds)),
     }
 
 
