@@ -1,4 +1,5 @@
-"""Fetch the public Wikipedia book data, verified by git blob id, into the ignored data folder.
+"""Fetch the public Wikipedia book data and goodbooks-10k's book list (Goodreads titles, for
+aliases), verified by git blob id, into the ignored data folder.
 
     python scripts/fetch_data.py [--full] [--mirror DIR] [--dest DIR]
 
