@@ -6,11 +6,11 @@ against the catalog's vocabulary), and each candidate is scored by edit similari
 word coverage. A book is "found" only when its score is high and no other book comes close, so a
 book missing from the catalog is not matched to a look-alike.
 
-A lone candidate is also taken when it is what a reader means: the title with a typo in a word
-the catalog does not know ("the hobit"), the book's own part without its series prefix
-("deathly hallows"), or a long enough start of the title ("how to win friends"). A series name
-answers with its books ("harry potter"), and a title the aliases know as another work's
-("frankenstein") is never swapped for a look-alike ("Frankenstein's Aunt").
+A lone candidate is also taken when it is what a reader means: the title with one of a doubled
+letter dropped in a word the catalog does not know ("the hobit"), the book's own part without
+its series prefix ("deathly hallows"), or a long enough start of the title ("how to win
+friends"). A series name answers with its books ("harry potter"), and a title the aliases know
+as another work's ("frankenstein") is never swapped for a look-alike ("Frankenstein's Aunt").
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -43,7 +44,7 @@ FOUND = 0.85  # a confidence this high names one book
 TIE = 0.03  # ranks this close are "about equally likely"
 SUGGEST = 0.45  # weakest score still worth suggesting
 OWN_PART = 0.9  # the title's own part after a series prefix: "deathly hallows"
-SHORT_FORM = 0.87  # a long enough start of the title, or a typo in an unknown word
+SHORT_FORM = 0.87  # a long enough start of the title, or a doubled letter slipped
 _SHORT_FORM_CHARS = 12  # letters a short form needs: "how to win friends", not "peter pan"
 _SERIES_WORDS = frozenset({"series", "cycle", "saga", "trilogy", "sequence", "quartet", "books",
                            "novels", "chronicles", "universe"})
@@ -58,8 +59,8 @@ _SHOWN_NUMBER = 20  # characters of a refused number echoed back
 _DERIVED = frozenset({"companion", "guide", "readers", "critical", "annotated", "encyclopedia",
                       "handbook", "commentary", "concordance"})
 # Openings of books about another book: "A Key to Uncle Tom's Cabin" is not "uncle tom's cabin".
-_ABOUT_ANOTHER = re.compile(r"^(key to|making of|history of|annotated|companion to|guide to|"
-                            r"the making of|the history of|a key to)\b")
+# (Matched against a title's words after its leading article.)
+_ABOUT_ANOTHER = re.compile(r"^(key to|making of|history of|annotated|companion to|guide to)\b")
 # Small words weigh little in word coverage, wherever they stand in a title.
 _SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "by",
                           "with", "from", "or", "is", "de", "la", "le"})
@@ -149,8 +150,8 @@ class TitleResolver:
 
     def __init__(self, titles: list[str], authors: list[str] | None = None,
                  popularity: list[float] | None = None, aliases: dict[str, int] | None = None,
-                 series: dict[str, list[int]] | None = None, other_works=None,
-                 well_read: list[int] | None = None):
+                 series: dict[str, list[int]] | None = None,
+                 other_works: Iterable[str] | None = None, well_read: list[int] | None = None):
         self.titles = list(titles)
         n = len(self.titles)
         authors = list(authors) if authors is not None else [""] * n
@@ -210,7 +211,7 @@ class TitleResolver:
         # Titles of books the catalog lacks, unless they also name a catalog book.
         self.other_works = {normalise(t) for t in other_works or ()} - self.by_full.keys() \
             - self.by_alias.keys()
-        self._shared_prefix: dict[str, bool] = {}
+        self._shared_prefix: dict[str, bool] = {}  # at most one entry per prefix of a title
         # Goodreads' most-read books: of two shortened forms that fit, the one readers know.
         self.well_read = frozenset(well_read or ())
 
@@ -518,8 +519,7 @@ class TitleResolver:
         content = [w for w in typed if w not in _SMALL_WORDS]
         prefix = title[:-n]
         if n < len(title) and title[-n:] == typed and self._is_shared_prefix(prefix) \
-                and not _ABOUT_ANOTHER.match(" ".join(prefix)) \
-                and (len(content) >= 2 or b in self.well_read):
+                and not self._derived(b) and (len(content) >= 2 or b in self.well_read):
             head, tail = split_subtitle(self.titles[b])
             if tail and strip_article(normalise(tail)) == query.core:
                 return OWN_PART  # "The Dark Tower: The Gunslinger" asked as "the gunslinger"
@@ -551,9 +551,11 @@ class TitleResolver:
         return self._shared_prefix[prefix]
 
     def _derived(self, b: int) -> bool:
-        """A book about another book: "The Lord of the Rings: A Reader's Companion", or one
-        that quotes the other's title."""
-        return '"' in self.titles[b] or bool(_DERIVED.intersection(self.tokens[b]))
+        """A book about another book: "The Lord of the Rings: A Reader's Companion", "A Key
+        to Uncle Tom's Cabin", or one that quotes the other's title."""
+        tail = split_subtitle(self.titles[b])[1]
+        return '"' in self.titles[b] or bool(_DERIVED.intersection(normalise(tail).split())) \
+            or bool(_ABOUT_ANOTHER.match(self.core[b]))
 
     def _word_score(self, words: tuple[str, ...], b: int) -> tuple[float, list[str]]:
         """How much of the title the typed words cover (rare words count most), in what order,
