@@ -52,6 +52,8 @@ class NoMatch:
     query: str
     options: list[str]
     ambiguous: bool = False
+    number: int | None = None  # the rating or count that followed the title, kept for the retry
+    series: str | None = None  # the query named a series; options are its books
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,25 @@ class Export:
 @dataclass(frozen=True)
 class ForgetPrompt:
     count: int
+    dismissed: int = 0  # books marked "not for me", deleted with the shelf
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """Books marked "not for me": never picked for this user again."""
+    books: list[Book]
+
+
+@dataclass(frozen=True)
+class Undismissed:
+    book: Book
+    removed: bool  # False: it was not on the list
+
+
+@dataclass(frozen=True)
+class Dismissals:
+    """The user's "not for me" list, newest first."""
+    books: list[Book]
 
 
 @dataclass(frozen=True)
@@ -160,4 +181,4 @@ class Help:
 
 Answer = (Problem | NoMatch | SimilarBooks | RelatedPages | BooksAbout | BookInfo | Logged
           | Unlogged | Shelf | Picks | ImportSummary | Export | ForgetPrompt | Forgotten
-          | MapImage | Help)
+          | MapImage | Help | Dismissed | Undismissed | Dismissals)
