@@ -33,8 +33,8 @@ DAMAGED = "That menu is damaged or out of date, so nothing was changed."
 OPTION_LIMIT = 25  # Discord: options in one select menu
 LABEL_LIMIT = 100  # Discord: an option's label and description
 PLACEHOLDER_LIMIT = 150
-CHOICE_ID = re.compile(r"(?P<command>[a-z]{1,20}):(?P<owner>\d{1,20}):(?P<number>\d{0,4})")
-OWNER_ID = re.compile(r"\d{1,20}")
+CHOICE_ID = re.compile(r"(?P<command>[a-z]{1,20}):(?P<owner>[0-9]{1,20}):(?P<number>[0-9]{0,4})")
+OWNER_ID = re.compile(r"[0-9]{1,20}")  # ASCII digits only
 
 
 def user_key(user: discord.abc.User) -> str:
@@ -192,7 +192,7 @@ class _OwnedMenu:
 
 
 class ChoiceMenu(_OwnedMenu, discord.ui.DynamicItem[discord.ui.Select],
-                 template=r"ws:pick:(?P<body>.*)"):
+                 template=re.compile(r"ws:pick:(?P<body>.*)", re.S)):
     """One book of a "did you mean" / "which one" answer: runs the same command on it."""
     PREFIX = "ws:pick:"
 
@@ -234,7 +234,7 @@ class ChoiceMenu(_OwnedMenu, discord.ui.DynamicItem[discord.ui.Select],
 
 
 class NotForMeMenu(_OwnedMenu, discord.ui.DynamicItem[discord.ui.Select],
-                   template=r"ws:nfm:(?P<body>.*)"):
+                   template=re.compile(r"ws:nfm:(?P<body>.*)", re.S)):
     """Books of a `next` or `similar` list the asker never wants picked again."""
     PREFIX = "ws:nfm:"
 

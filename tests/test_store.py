@@ -212,3 +212,46 @@ async def test_writes_from_many_tasks_at_once_all_land_once(store_target):
     rows = await raw_sql(store_target, "SELECT user_id, title, rating FROM reads")
     assert sorted(rows) == sorted((f"u{i % 7}", f"Book {i}", i % 5 + 1) for i in range(300))
     await store.close()
+
+
+async def test_dismissals_survive_a_restart_and_are_per_user(store_target):
+    store = await Store.open(store_target)
+    day = dt.datetime(2023, 5, 1, tzinfo=dt.UTC)
+    assert await store.dismiss("u", ["Dune", "Emma"], when=day) == 2
+    assert await store.dismiss("u", ["Dune", "Ulysses"], when=day + dt.timedelta(days=1)) == 1
+    assert await store.dismiss("v", ["Dune"]) == 1
+    await store.close()
+
+    store = await Store.open(store_target)
+    assert await store.dismissed("u") == ["Ulysses", "Dune", "Emma"]  # newest first, then title
+    assert await store.undismiss("u", "Dune") is True
+    assert await store.undismiss("u", "Dune") is False
+    assert await store.dismissed("u") == ["Ulysses", "Emma"]
+    assert await store.dismissed("v") == ["Dune"]  # another user's list is untouched
+    assert await store.count("u") == 0  # dismissing is not reading
+    await store.close()
+
+
+async def test_dismissing_is_parameterised_and_refuses_bad_titles(store_target):
+    store = await Store.open(store_target)
+    hostile = "'); DROP TABLE dismissals; --"
+    assert await store.dismiss(hostile, [hostile]) == 1
+    assert await store.dismissed(hostile) == [hostile]
+    for bad in ([""], [None], [42]):
+        with pytest.raises(ValueError):
+            await store.dismiss("u", bad)
+    assert await store.dismiss("u", []) == 0
+    assert await store.dismissed("u") == []
+    rows = await raw_sql(store_target, "SELECT user_id, title FROM dismissals")
+    assert rows == [(hostile, hostile)]
+    await store.close()
+
+
+async def test_forget_takes_the_dismissals_too(store_target):
+    store = await Store.open(store_target)
+    await store.log_read("a", "X")
+    await store.dismiss("a", ["Y", "Z"])
+    await store.dismiss("b", ["Y"])
+    assert await store.forget("a") == 1  # books on the shelf; the dismissals go as well
+    assert await store.dismissed("a") == [] and await store.dismissed("b") == ["Y"]
+    await store.close()
