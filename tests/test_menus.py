@@ -13,10 +13,8 @@ from bot.book_keys import book_key
 from bot.discord_bot import make_bot
 from bot.service import ShelfService
 from bot.store import Store
-from bot.views import DAMAGED, NOT_YOURS, MENUS, NotForMeMenu, PagerView
+from bot.views import DAMAGED, MENUS, NOT_YOURS, NotForMeMenu, PagerView
 from tests.bot_fixtures import interaction, member, press, sent_text
-
-ALICE = member
 
 
 @pytest.fixture
