@@ -130,6 +130,7 @@ class ImportSummary:
     added: int
     updated: int
     truncated: bool = False
+    dismissed: int = 0  # rows of the "not-for-me" shelf (a wikishelf export) marked so again
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def write_export(rows: list[tuple[str, str, int | None, dt.datetime, str]],
                  not_for_me: list[tuple[str, str, str]] = ()) -> str:
     """A CSV in the same columns Goodreads uses, so an export can be imported again.
     rows: (title, author, rating, read_at, url) of reads; not_for_me: (title, author, url) of
-    dismissed books, on their own shelf (an import skips them, as Goodreads' other shelves)."""
+    dismissed books, on their own shelf (an import marks them "not for me" again)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)

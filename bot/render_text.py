@@ -124,6 +124,8 @@ def _(answer: a.ImportSummary, prefix: str = "!") -> str:
     lines = [f"Imported {len(answer.matched)} read books ({answer.added} new, "
              f"{answer.updated} updated); {len(answer.unmatched)} not found in the catalog; "
              f"{answer.not_read} on other shelves skipped."]
+    if answer.dismissed:
+        lines.append(f"{books(answer.dismissed)} marked “not for me” again.")
     if answer.truncated:
         lines.append("The file was long, so only its first rows were imported.")
     if answer.unmatched:

@@ -413,8 +413,13 @@ class ShelfService:
             matched.append((row.title, title))
             reads[title] = Read(title, row.rating, row.date_read or now_utc(), "goodreads")
         added, updated = await self.store.log_many(user, list(reads.values()))
-        not_read = sum(not r.is_read for r in rows)
-        return a.ImportSummary(matched, unmatched, not_read, added, updated, truncated)
+        # An export's "not for me" rows carry exact catalog titles: those, and only those, return.
+        not_for_me = [r.title for r in rows if r.shelf == goodreads.NOT_FOR_ME_SHELF]
+        dismissed = [t for t in not_for_me if t in self.rec.title_to_id][:MAX_IMPORT_READS]
+        await self.store.dismiss(user, dismissed)
+        not_read = sum(not r.is_read for r in rows) - len(dismissed)
+        return a.ImportSummary(matched, unmatched, not_read, added, updated, truncated,
+                               len(set(dismissed)))
 
     def _match_row(self, row: goodreads.GoodreadsRow) -> str | None:
         """The catalog title for an exported row, or None. Fuzzy matches must agree on the

@@ -77,10 +77,22 @@ async def test_export_and_forget_take_the_dismissals(service):
                                                   ("War and Peace", NOT_FOR_ME_SHELF)]
     imported = await service.import_goodreads("console:bob", (await service.export(ANN))
                                               .csv_text.encode())
-    assert imported.added == 1 and imported.not_read == 1  # a dismissal is no read
+    assert (imported.added, imported.dismissed, imported.not_read) == (1, 1, 0)
+    assert [r.title for r in await service.store.shelf("console:bob")] == ["The Hobbit"]
+    assert await service.store.dismissed("console:bob") == ["War and Peace"]  # round trip
+    assert "marked “not for me” again" in render(imported)
     await service.forget(ANN, confirm=True)
     assert await service.store.dismissed(ANN) == []
     assert await service.forget(ANN) == a.ForgetPrompt(0, 0)
+
+
+async def test_import_restores_only_exact_not_for_me_titles(service):
+    csv_text = ("Title,Author,My Rating,Exclusive Shelf\nThe Hobbit,,0,not-for-me\n"
+                "anna karenina,,0,not-for-me\nNo Such Book,,0,not-for-me\nDune,,0,to-read\n")
+    imported = await service.import_goodreads(ANN, csv_text.encode())
+    assert (imported.added, imported.dismissed, imported.not_read) == (0, 1, 3)
+    assert await service.store.dismissed(ANN) == ["The Hobbit"]  # no look-alike, no stranger
+    assert await service.store.count(ANN) == 0
 
 
 async def test_console_pick_and_notforme_by_number(service):
