@@ -131,6 +131,7 @@ class ImportSummary:
     added: int
     updated: int
     truncated: bool = False
+    dismissed: int = 0  # rows of the "not-for-me" shelf (a wikishelf export) marked so again
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,25 @@ class Export:
 @dataclass(frozen=True)
 class ForgetPrompt:
     count: int
+    dismissed: int = 0  # books marked "not for me", deleted with the shelf
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """Books marked "not for me": never picked for this user again."""
+    books: list[Book]
+
+
+@dataclass(frozen=True)
+class Undismissed:
+    book: Book
+    removed: bool  # False: it was not on the list
+
+
+@dataclass(frozen=True)
+class Dismissals:
+    """The user's "not for me" list, newest first."""
+    books: list[Book]
 
 
 @dataclass(frozen=True)
@@ -163,4 +183,4 @@ class Help:
 
 Answer = (Problem | NoMatch | SimilarBooks | RelatedPages | BooksAbout | BookInfo | Logged
           | Unlogged | Shelf | Picks | ImportSummary | Export | ForgetPrompt | Forgotten
-          | MapImage | Help)
+          | MapImage | Help | Dismissed | Undismissed | Dismissals)

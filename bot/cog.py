@@ -15,7 +15,7 @@ from bot.commands import COMMANDS_BY_NAME, COOLDOWNS, SYNC
 from bot.goodreads import MAX_BYTES
 from bot.render_discord import Reply, render
 from bot.service import MAX_K, ShelfService
-from bot.views import ConfirmForgetView, PagerView
+from bot.views import ConfirmForgetView, controls, post, user_key
 
 NONE = discord.AllowedMentions.none()
 AUTOCOMPLETE_LIMIT = 25
@@ -34,27 +34,12 @@ def hybrid(name: str):
     return decorate
 
 
-def user_key(user: discord.abc.User) -> str:
-    return f"discord:{user.id}"
-
-
-async def send(ctx: commands.Context, reply: Reply) -> discord.Message | None:
-    kwargs = {"allowed_mentions": NONE}
+async def send(ctx: commands.Context, reply: Reply, items: list[discord.ui.Item] | None = None
+               ) -> discord.Message | None:
     if reply.private and ctx.interaction is None and ctx.guild is not None:
         return await send_privately(ctx, reply)
-    if ctx.interaction is not None and reply.private:
-        kwargs["ephemeral"] = True
-    if reply.content:
-        kwargs["content"] = reply.content
-    if reply.embed is not None:
-        kwargs["embed"] = reply.embed
-    if reply.file is not None:
-        kwargs["file"] = reply.file
-    if reply.pages:
-        view = PagerView(ctx.author.id, reply.pages)
-        view.message = await ctx.send(view=view, **kwargs)
-        return view.message
-    return await ctx.send(**kwargs)
+    return await post(ctx.send, reply, ctx.author.id, items or (),
+                      ephemeral=ctx.interaction is not None and reply.private)
 
 
 async def send_privately(ctx: commands.Context, reply: Reply) -> discord.Message | None:
@@ -85,7 +70,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
         return True
 
     async def answer(self, ctx: commands.Context, answer: a.Answer) -> None:
-        await send(ctx, render(answer, "!"))
+        await send(ctx, render(answer, "!"), controls(answer, ctx.command.name, ctx.author.id))
 
     # -- autocomplete: catalog titles from the resolver, at most 25 --
     async def title_choices(self, interaction: discord.Interaction, current: str
@@ -102,7 +87,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
     async def similar(self, ctx: commands.Context, *, title: str,
                       k: app_commands.Range[int, 1, MAX_K] | None = None) -> None:
         await ctx.defer()
-        await self.answer(ctx, await self.service.similar(title, k))
+        await self.answer(ctx, await self.service.similar(title, k, user_key(ctx.author)))
 
     @hybrid("info")
     async def info(self, ctx: commands.Context, *, title: str) -> None:
@@ -148,6 +133,11 @@ class ShelfCog(commands.Cog, name="Shelf"):
         await ctx.defer()
         await self.answer(ctx, await self.service.next(user_key(ctx.author), k))
 
+    @hybrid("undismiss")
+    @app_commands.describe(title="a book you marked “not for me” (leave out to list them)")
+    async def undismiss(self, ctx: commands.Context, *, title: str = "") -> None:
+        await self.answer(ctx, await self.service.undismiss(user_key(ctx.author), title))
+
     @hybrid("import")
     @app_commands.describe(file="goodreads_library_export.csv from Goodreads → My Books → Export")
     async def import_(self, ctx: commands.Context, file: discord.Attachment) -> None:
@@ -167,7 +157,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
     async def forget(self, ctx: commands.Context, confirm: str = "") -> None:
         user = user_key(ctx.author)
         answer = await self.service.forget(user, confirm=confirm.strip().lower() == "confirm")
-        if isinstance(answer, a.ForgetPrompt) and answer.count:
+        if isinstance(answer, a.ForgetPrompt) and (answer.count or answer.dismissed):
             view = ConfirmForgetView(ctx.author.id, self.service, user)
             reply = render(answer, "!")
             view.message = await ctx.send(reply.content, view=view, allowed_mentions=NONE,
@@ -185,6 +175,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
     @map_.autocomplete("title")
     @read.autocomplete("title")
     @unread.autocomplete("title")
+    @undismiss.autocomplete("title")
     async def _title_autocomplete(self, interaction: discord.Interaction, current: str
                                   ) -> list[app_commands.Choice[str]]:
         return await self.title_choices(interaction, current)

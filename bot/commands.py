@@ -19,12 +19,14 @@ class Arg(Enum):
     slash option (an `AppCommandOptionType` name)."""
 
     TITLE = "title", "<title>", "string"  # a book title: the rest of the line
+    OPTIONAL_TITLE = "title", "[title]", "string"  # a book title, or nothing
     PAGE_NAME = "page", "<page>", "string"  # a Wikipedia page name: the rest of the line
     COUNT = "k", "[k]", "integer"  # how many answers, 1 to MAX_K
     RATING = "rating", "[1-5]", "integer"
     SHELF_PAGE = "page", "[page]", "integer"  # a page of the user's shelf
     CONFIRM = "confirm", "", "string"  # the word "confirm"; without it, forget asks first
     FILE = "file", "", "attachment"  # a Goodreads CSV: attached in Discord, a path in the terminal
+    POSITION = "n", "<n>", "integer"  # a line of the last list shown (the terminal's menus)
 
     def __init__(self, param: str, shown: str, option: str):
         self.param, self.shown, self.option = param, shown, option
@@ -46,11 +48,18 @@ class Command:
     args: tuple[Arg, ...]
     cooldown: str | None  # a key of COOLDOWNS; None only for the owner's command
     help: str  # one line: `!help` and the slash command's description (at most 100 characters)
+    # The terminal's stand-in for Discord's menus: not registered with Discord, not in its help.
+    console_only: bool = False
 
     @property
     def description(self) -> str:
         """The slash command's description: the help line as a sentence."""
         return self.help[:1].upper() + self.help[1:]
+
+    @property
+    def names_a_book(self) -> bool:
+        """Its answer can be "did you mean", so a chosen book can run it again."""
+        return Arg.TITLE in self.args
 
     @property
     def usage(self) -> str:
@@ -71,6 +80,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("pages", (Arg.PAGE_NAME,), "everyday", "Wikipedia pages related to a page"),
     Command("about", (Arg.PAGE_NAME,), "everyday", "books about a Wikipedia page or topic"),
     Command("map", (Arg.TITLE,), "heavy", "a picture of the book's neighbourhood"),
+    Command("undismiss", (Arg.OPTIONAL_TITLE,), "everyday",
+            "pick a book marked “not for me” again; without a title, list them"),
+    Command("pick", (Arg.POSITION,), "everyday",
+            "choose book n of the last “did you mean” list (the same command runs on it)",
+            console_only=True),
+    Command("notforme", (Arg.POSITION,), "everyday",
+            "never pick book n of the last list for me again (several: `!notforme 2 5`)",
+            console_only=True),
     Command("import", (Arg.FILE,), "heavy",
             "import a Goodreads library export (CSV): attach it, or a path in the terminal"),
     Command("export", (), "heavy", "your data as CSV"),
@@ -78,7 +95,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", (), "everyday", "this list"),
 )
 COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+# Discord offers `pick` and `notforme` as menus on the answers themselves.
+DISCORD_COMMANDS = tuple(command for command in COMMANDS if not command.console_only)
 
 # Discord only, owner only, hidden from help: publishes the slash commands.
 SYNC = Command("sync", (), None, "publish the slash commands (owner only)")
-EVERY_COMMAND = (*COMMANDS, SYNC)  # everything the Discord bot registers
+EVERY_COMMAND = (*DISCORD_COMMANDS, SYNC)  # everything the Discord bot registers

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import stat
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import answers as a
@@ -37,26 +39,76 @@ def _count(rest: str) -> int | None | a.Problem:
     return a.Problem(f"Give a number from 1 to {MAX_K}.") if value is None else value
 
 
+@dataclass
+class Memory:
+    """The last lists one terminal session showed: what `!pick n` and `!notforme n` refer to
+    (Discord carries the same in menus on the answers themselves)."""
+
+    choices: tuple[str, a.NoMatch] | None = None  # (command, its "did you mean" answer)
+    picks: list[str] = field(default_factory=list)  # titles of the last `next` or `similar`
+
+    def remember(self, command: str, answer: a.Answer | None) -> None:
+        if isinstance(answer, a.NoMatch) and answer.options and \
+                COMMANDS_BY_NAME[command].names_a_book:
+            self.choices = (command, answer)
+        elif isinstance(answer, a.Picks):
+            self.picks = [pick.book.title for pick in answer.items]
+        elif isinstance(answer, a.SimilarBooks):
+            self.picks = [book.title for book, _ in answer.items]
+
+
+@dataclass
+class Session:
+    service: ShelfService
+    user: str
+    memory: Memory
+
+
+async def _pick(session: Session, numbers: list[int]) -> a.Answer:
+    if session.memory.choices is None:
+        return a.Problem("Nothing to pick from: !pick chooses from the last “did you mean” list.")
+    command, choices = session.memory.choices
+    if len(numbers) != 1 or numbers[0] > len(choices.options):
+        return a.Problem(f"Choose one number from 1 to {len(choices.options)}, e.g. !pick 1.")
+    title = choices.options[numbers[0] - 1]
+    return await session.service.choose(command, session.user, title, choices.number)
+
+
+async def _not_for_me(session: Session, numbers: list[int]) -> a.Answer:
+    picks = session.memory.picks
+    if not picks:
+        return a.Problem("Nothing to dismiss: !notforme works on the last !next or !similar list.")
+    if max(numbers) > len(picks):
+        return a.Problem(f"The last list has {len(picks)} books: give numbers from 1 to "
+                         f"{len(picks)}.")
+    return await session.service.dismiss(session.user, [picks[n - 1] for n in numbers])
+
+
 # How each command calls the service with its argument, read from the line by `_argument`.
 CALLS = {
-    "similar": lambda service, user, text: service.similar(text),
-    "read": lambda service, user, text: service.read(user, text),
-    "unread": lambda service, user, text: service.unread(user, text),
-    "shelf": lambda service, user, page: service.shelf(user, page),
-    "next": lambda service, user, k: service.next(user, k),
-    "info": lambda service, user, text: service.info(text),
-    "pages": lambda service, user, text: service.pages(text),
-    "about": lambda service, user, text: service.about(text),
-    "map": lambda service, user, text: service.map(text),
-    "import": lambda service, user, data: service.import_goodreads(user, data),
-    "export": lambda service, user, _: service.export(user),
-    "forget": lambda service, user, confirm: service.forget(user, confirm=confirm),
-    "help": lambda service, user, _: service.help(),
+    "similar": lambda s, text: s.service.similar(text, user=s.user),
+    "read": lambda s, text: s.service.read(s.user, text),
+    "unread": lambda s, text: s.service.unread(s.user, text),
+    "shelf": lambda s, page: s.service.shelf(s.user, page),
+    "next": lambda s, k: s.service.next(s.user, k),
+    "info": lambda s, text: s.service.info(text),
+    "pages": lambda s, text: s.service.pages(text),
+    "about": lambda s, text: s.service.about(text),
+    "map": lambda s, text: s.service.map(text),
+    "undismiss": lambda s, text: s.service.undismiss(s.user, text),
+    "pick": _pick,
+    "notforme": _not_for_me,
+    "import": lambda s, data: s.service.import_goodreads(s.user, data),
+    "export": lambda s, _: s.service.export(s.user),
+    "forget": lambda s, confirm: s.service.forget(s.user, confirm=confirm),
+    "help": lambda s, _: s.service.help(console=True),
 }
 
 
-async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer | None:
-    """The answer to one typed line, or None for a blank line."""
+async def answer_line(service: ShelfService, user: str, line: str,
+                      memory: Memory | None = None) -> a.Answer | None:
+    """The answer to one typed line, or None for a blank line. `memory` holds the session's
+    last lists (for `!pick` and `!notforme`); without it they have nothing to refer to."""
     line = line.strip()
     if not line:
         return None
@@ -69,7 +121,12 @@ async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer |
     if name not in COMMANDS_BY_NAME:
         return a.Problem(f"Unknown command “{name[:40]}”. Try !help.")
     value = await _argument(COMMANDS_BY_NAME[name], rest)
-    return value if isinstance(value, a.Problem) else await CALLS[name](service, user, value)
+    if isinstance(value, a.Problem):
+        return value
+    memory = memory if memory is not None else Memory()
+    answer = await CALLS[name](Session(service, user, memory), value)
+    memory.remember(name, answer)
+    return answer
 
 
 async def _argument(command: Command, rest: str) -> object:
@@ -77,8 +134,10 @@ async def _argument(command: Command, rest: str) -> object:
     keeps a trailing count or rating: the service splits it off only where it is no part of the
     title ("1984", "Apollo 13")."""
     match command.args[:1]:
-        case [Arg.TITLE | Arg.PAGE_NAME]:
+        case [Arg.TITLE | Arg.PAGE_NAME | Arg.OPTIONAL_TITLE]:
             return rest
+        case [Arg.POSITION]:
+            return _positions(rest)
         case [Arg.COUNT]:
             return _count(rest)
         case [Arg.SHELF_PAGE]:
@@ -88,6 +147,14 @@ async def _argument(command: Command, rest: str) -> object:
         case [Arg.FILE]:
             return await _read_export(rest)
     return None  # no arguments: the rest of the line is ignored
+
+
+def _positions(rest: str) -> list[int] | a.Problem:
+    """'2', '2 5' or '2, 5': line numbers of a list shown (at most MAX_K lines long)."""
+    numbers = [parse_whole_number(word, 1, MAX_K) for word in re.split(r"[\s,]+", rest) if word]
+    if not numbers or None in numbers:
+        return a.Problem(f"Give the number of a book in the last list, from 1 to {MAX_K}.")
+    return list(dict.fromkeys(numbers))
 
 
 async def _read_export(rest: str) -> bytes | a.Problem:
@@ -126,6 +193,7 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
         stdin.reconfigure(errors="replace")  # a line of invalid UTF-8 must not end the session
     interactive = stdin.isatty()
     user = console_user(user_name)
+    memory = Memory()
     if interactive:
         print("wikishelf: type !help for commands, !quit to leave.", file=stdout)
     while True:
@@ -137,7 +205,7 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
         if line.strip().lower() in ("!quit", "!exit", "quit", "exit"):
             break
         try:
-            answer = await answer_line(service, user, line)
+            answer = await answer_line(service, user, line, memory)
         except StoreError as exc:  # the database is away: one line, and the session goes on
             log.warning("%s", exc)
             answer = a.STORE_DOWN

@@ -25,6 +25,7 @@ from bot.render_discord import unmention
 from bot.service import ShelfService
 from bot.store import StoreError
 from bot.throttle import Throttle
+from bot.views import MENUS
 
 log = logging.getLogger(__name__)
 PREFIX = "!"
@@ -58,6 +59,7 @@ class WikishelfMixin:
         elif self.service.maps_dir is None:
             self.service.maps_dir = Path(self._maps.name)
         await self.add_cog(ShelfCog(self, self.service))
+        self.add_dynamic_items(*MENUS)  # menus on messages sent before a restart work too
         if self.sync_commands:  # only on request (--sync); Discord rate-limits syncing
             synced = await self.tree.sync()
             log.info("synced %d slash commands", len(synced))

@@ -112,15 +112,23 @@ def parse_export(text: str) -> tuple[list[GoodreadsRow], bool]:
 EXPORT_COLUMNS = ("Title", "Author", "My Rating", "Date Read", "Exclusive Shelf", "Wikipedia URL")
 
 
-def write_export(rows: list[tuple[str, str, int | None, dt.datetime, str]]) -> str:
+NOT_FOR_ME_SHELF = "not-for-me"  # books the user dismissed from their picks
+
+
+def write_export(rows: list[tuple[str, str, int | None, dt.datetime, str]],
+                 not_for_me: list[tuple[str, str, str]] = ()) -> str:
     """A CSV in the same columns Goodreads uses, so an export can be imported again.
-    rows: (title, author, rating, read_at, url)."""
+    rows: (title, author, rating, read_at, url) of reads; not_for_me: (title, author, url) of
+    dismissed books, on their own shelf (an import marks them "not for me" again)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for title, author, rating, read_at, url in rows:
         writer.writerow([_spreadsheet_safe(title), _spreadsheet_safe(author), rating or 0,
                          read_at.strftime("%Y/%m/%d"), "read", url])
+    for title, author, url in not_for_me:
+        writer.writerow([_spreadsheet_safe(title), _spreadsheet_safe(author), 0, "",
+                         NOT_FOR_ME_SHELF, url])
     return out.getvalue()
 
 

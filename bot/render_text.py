@@ -7,6 +7,7 @@ from functools import singledispatch
 from bot import answers as a
 
 STAR = "★"
+DISMISSALS_SHOWN = 30  # newest first; the rest are counted
 
 
 def books(n: int) -> str:
@@ -125,6 +126,8 @@ def _(answer: a.ImportSummary, prefix: str = "!") -> str:
     lines = [f"Imported {len(answer.matched)} read books ({answer.added} new, "
              f"{answer.updated} updated); {len(answer.unmatched)} not found in the catalog; "
              f"{answer.not_read} on other shelves skipped."]
+    if answer.dismissed:
+        lines.append(f"{books(answer.dismissed)} marked “not for me” again.")
     if answer.truncated:
         lines.append("The file was long, so only its first rows were imported.")
     if answer.unmatched:
@@ -142,9 +145,10 @@ def _(answer: a.Export, prefix: str = "!") -> str:
 
 @render.register
 def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
-    if not answer.count:
+    if not answer.count and not answer.dismissed:
         return "Nothing is stored for you."
-    return (f"This deletes all {books(answer.count)} on your shelf and cannot be undone. "
+    also = f" and the {books(answer.dismissed)} you marked “not for me”" if answer.dismissed else ""
+    return (f"This deletes all {books(answer.count)} on your shelf{also} and cannot be undone. "
             f"To go ahead, send: {prefix}forget confirm")
 
 
@@ -156,6 +160,32 @@ def _(answer: a.Forgotten, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.MapImage, prefix: str = "!") -> str:
     return f"Map of {answer.book.title}'s neighbourhood saved to {answer.path}"
+
+
+@render.register
+def _(answer: a.Dismissed, prefix: str = "!") -> str:
+    titles = ", ".join(book.title for book in answer.books)
+    return (f"Not for you: {titles}. I will not pick {'it' if len(answer.books) == 1 else 'them'} "
+            f"for you again ({prefix}undismiss <title> to undo).")
+
+
+@render.register
+def _(answer: a.Undismissed, prefix: str = "!") -> str:
+    if answer.removed:
+        return f"{answer.book.title} can be picked for you again."
+    return f"{answer.book.title} is not among the books you marked “not for me”."
+
+
+@render.register
+def _(answer: a.Dismissals, prefix: str = "!") -> str:
+    if not answer.books:
+        return "You have marked no book “not for me”."
+    shown = answer.books[:DISMISSALS_SHOWN]
+    more = len(answer.books) - len(shown)
+    return "\n".join([f"Marked “not for me” ({books(len(answer.books))}; "
+                      f"{prefix}undismiss <title> to pick one again):",
+                      *(f"  • {book.title}" for book in shown),
+                      *([f"  … and {more} more"] if more else [])])
 
 
 @render.register

@@ -19,9 +19,10 @@ from rapidfuzz import fuzz
 
 from bot import answers as a
 from bot import goodreads
-from bot.commands import COMMANDS
+from bot.book_keys import BookKeys
+from bot.commands import COMMANDS, DISCORD_COMMANDS
 from bot.rekey import follow_catalog
-from bot.store import Read, Store, now_utc
+from bot.store import Read, Store, StoreError, now_utc
 from bot.throttle import Throttle
 from engine.errors import WikishelfError
 from engine.serve.picks import HistoryItem
@@ -46,7 +47,12 @@ _EXPLICIT_RATING = [
     re.compile(r"^(?P<head>.*?)\s*(?P<stars>[★⭐☆]+)$", re.S),
 ]
 
-HELP = [(command.usage, command.help) for command in COMMANDS]  # (usage, what it does)
+# (usage, what it does): the terminal has `pick` and `notforme` where Discord has menus.
+HELP = [(command.usage, command.help) for command in DISCORD_COMMANDS]
+CONSOLE_HELP = [(command.usage, command.help) for command in COMMANDS]
+CHOOSABLE = frozenset(command.name for command in COMMANDS if command.names_a_book)
+STALE_CHOICE = "That book is no longer in the catalog, so nothing was done; type the command again."
+DISMISS_LOOKAHEAD = 100  # extra neighbours fetched so dismissed books leave `similar` still full
 
 
 def clean_text(text: object) -> str:
@@ -82,6 +88,7 @@ class ShelfService:
         self.maps_dir = maps_dir
         self.throttle = throttle  # None: unthrottled (the console has one local user)
         self._followed: set[str] = set()  # users whose shelves follow this model's catalog
+        self._keys: BookKeys | None = None  # built on first use: one hash per catalog title
 
     def slow_down(self, user: str) -> a.Problem | None:
         """A short answer when `user` sends commands faster than the throttle allows."""
@@ -104,7 +111,7 @@ class ShelfService:
         service = cls(rec, store, maps_dir, throttle)
         # The resolver's rarer indexes (typos, autocomplete) build in the background, so the
         # first typo does not stall the event loop for half a second.
-        service._warming = asyncio.create_task(asyncio.to_thread(rec.resolver.warm))
+        service._warming = asyncio.create_task(asyncio.to_thread(service._warm))
         return service
 
     async def close(self) -> None:
@@ -149,6 +156,19 @@ class ShelfService:
                          ambiguous=resolution.status in ("ambiguous", "series"),
                          number=number, series=series)
 
+    def _warm(self) -> None:
+        self.rec.resolver.warm()
+        self._book_keys()  # ~80 ms on 37,000 titles: not on a menu's first answer
+
+    def _book_keys(self) -> BookKeys:
+        if self._keys is None:
+            self._keys = BookKeys(self.rec.titles)
+        return self._keys
+
+    def title_for_key(self, key: object) -> str | None:
+        """The catalog title behind a menu's book key (bot/book_keys.py), or None."""
+        return self._book_keys().title(key)
+
     @staticmethod
     def _check_text(text: str, what: str) -> a.Problem | None:
         if not text:
@@ -177,7 +197,8 @@ class ShelfService:
         return max(1, min(MAX_K, k))
 
     # -- commands about books --
-    async def similar(self, text: str, k: int | None = None) -> a.Answer:
+    async def similar(self, text: str, k: int | None = None, user: str | None = None) -> a.Answer:
+        """Books like the one `text` names; with `user`, none they marked "not for me"."""
         text = clean_text(text)
         if problem := self._check_text(text, "title"):
             return problem
@@ -190,12 +211,27 @@ class ShelfService:
             resolution = await self._resolve(text)
         if not resolution.found:
             return self._no_match(text, resolution, k)
-        hits = await self._engine(self.rec.similar, resolution.title, self._clamp_k(k))
+        return await self._similar_to(resolution.title, k, user)
+
+    async def _similar_to(self, title: str, k: int | None, user: str | None) -> a.Answer:
+        k = self._clamp_k(k)
+        dismissed = set(await self._dismissed_if_possible(user)) if user else set()
+        hits = await self._engine(self.rec.similar, title,
+                                  k + min(len(dismissed), DISMISS_LOOKAHEAD))
         if isinstance(hits, a.Problem):
             return hits
+        hits = [n for n in hits if n.title not in dismissed][:k]
         note = "" if hits else "This book has too few Wikipedia links to compare it with others."
-        return a.SimilarBooks(self.book(resolution.title),
+        return a.SimilarBooks(self.book(title),
                               [(self.book(n.title), float(n.similarity)) for n in hits], note)
+
+    async def _dismissed_if_possible(self, user: str) -> list[str]:
+        # `similar` needs no history: with the database away it answers, unfiltered.
+        try:
+            return await self.store.dismissed(user)
+        except StoreError as exc:
+            log.warning("similar without the user's dismissals: %s", exc)
+            return []
 
     async def info(self, text: str) -> a.Answer:
         text = clean_text(text)
@@ -228,23 +264,34 @@ class ShelfService:
         text = clean_text(text)
         if problem := self._check_text(text, "title"):
             return problem
+        if problem := self._maps_problem():
+            return problem
+        resolution = await self._resolve(text)
+        if not resolution.found:
+            return self._no_match(text, resolution)
+        return await self._map_of(resolution.title, k)
+
+    def _maps_problem(self) -> a.Problem | None:
         try:
-            from engine.pictures.neighbourhood import draw_neighbourhood
+            import engine.pictures.neighbourhood  # noqa: F401  (matplotlib may be missing)
         except ImportError:
             return a.Problem("Maps are not available in this installation.")
         if self.maps_dir is None:
             return a.Problem("Maps are switched off here.")
-        resolution = await self._resolve(text)
-        if not resolution.found:
-            return self._no_match(text, resolution)
-        digest = hashlib.sha1(resolution.title.encode("utf-8")).hexdigest()[:12]
+        return None
+
+    async def _map_of(self, title: str, k: int = DEFAULT_K) -> a.Answer:
+        if problem := self._maps_problem():
+            return problem
+        from engine.pictures.neighbourhood import draw_neighbourhood
+
+        digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:12]
         out = Path(self.maps_dir) / f"map-{digest}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
-        path = await self._engine(draw_neighbourhood, self.rec, resolution.title, out,
-                                  self._clamp_k(k))
+        path = await self._engine(draw_neighbourhood, self.rec, title, out, self._clamp_k(k))
         if isinstance(path, a.Problem):
             return path
-        return a.MapImage(self.book(resolution.title), Path(path))
+        return a.MapImage(self.book(title), Path(path))
 
     # -- the user's shelf --
     async def read(self, user: str, text: str, rating: object = None) -> a.Answer:
@@ -275,9 +322,12 @@ class ShelfService:
                                      f"{RATING_HELP}")
         if not resolution.found:
             return self._no_match(text, resolution, rating)
-        before = await self.store.log_read(user, resolution.title, rating)
+        return await self._log(user, resolution.title, rating)
+
+    async def _log(self, user: str, title: str, rating: int | None) -> a.Logged:
+        before = await self.store.log_read(user, title, rating)
         kept = rating if rating is not None else (before.rating if before else None)
-        return a.Logged(self.book(resolution.title), kept, before)
+        return a.Logged(self.book(title), kept, before)
 
     async def unread(self, user: str, text: str) -> a.Answer:
         text = clean_text(text)
@@ -312,7 +362,8 @@ class ShelfService:
             return a.Problem("Your shelf is empty: log a few books with `!read <title> [1-5]` "
                              "and ask again.")
         history = [HistoryItem(r.title, r.rating, r.read_at) for r in reads]
-        picks = await self._engine(self.rec.recommend, history, self._clamp_k(k))
+        dismissed = await self.store.dismissed(user)
+        picks = await self._engine(self.rec.recommend, history, self._clamp_k(k), dismissed)
         if isinstance(picks, a.Problem):
             return picks
         if not picks:  # the engine says why (all dislikes, no links, nothing new nearby)
@@ -339,8 +390,13 @@ class ShelfService:
             matched.append((row.title, title))
             reads[title] = Read(title, row.rating, row.date_read or now_utc(), "goodreads")
         added, updated = await self.store.log_many(user, list(reads.values()))
-        not_read = sum(not r.is_read for r in rows)
-        return a.ImportSummary(matched, unmatched, not_read, added, updated, truncated)
+        # An export's "not for me" rows carry exact catalog titles: those, and only those, return.
+        not_for_me = [r.title for r in rows if r.shelf == goodreads.NOT_FOR_ME_SHELF]
+        dismissed = [t for t in not_for_me if t in self.rec.title_to_id][:MAX_IMPORT_READS]
+        await self.store.dismiss(user, dismissed)
+        not_read = sum(not r.is_read for r in rows) - len(dismissed)
+        return a.ImportSummary(matched, unmatched, not_read, added, updated, truncated,
+                               len(set(dismissed)))
 
     def _match_row(self, row: goodreads.GoodreadsRow) -> str | None:
         """The catalog title for an exported row, or None. Fuzzy matches must agree on the
@@ -369,16 +425,64 @@ class ShelfService:
         for r in reads:
             book = self.book(r.title)
             rows.append((r.title, book.author, r.rating, r.read_at, book.url))
-        return a.Export("wikishelf-export.csv", goodreads.write_export(rows), len(reads))
+        dismissed = [self.book(t) for t in await self.store.dismissed(user)]
+        csv_text = goodreads.write_export(rows, [(b.title, b.author, b.url) for b in dismissed])
+        return a.Export("wikishelf-export.csv", csv_text, len(reads))
 
     async def forget(self, user: str, confirm: bool = False) -> a.Answer:
         count = await self.store.count(user)
         if not confirm:
-            return a.ForgetPrompt(count)
+            return a.ForgetPrompt(count, len(await self.store.dismissed(user)))
         return a.Forgotten(await self.store.forget(user))
 
-    async def help(self) -> a.Answer:
-        return a.Help(list(HELP))
+    async def help(self, console: bool = False) -> a.Answer:
+        return a.Help(list(CONSOLE_HELP if console else HELP))
+
+    # -- one tap instead of retyping: a book chosen from a menu, a pick marked "not for me" --
+    async def choose(self, command: str, user: str, title: str, number: int | None = None
+                     ) -> a.Answer:
+        """Run `command` again on `title`, a catalog title chosen from its "did you mean" list,
+        with the rating or count that was typed after the title (`number`)."""
+        if command not in CHOOSABLE:
+            return a.Problem("That menu is out of date, so nothing was done; type the command "
+                             "again.")
+        if title not in self.rec.title_to_id:
+            return a.Problem(STALE_CHOICE)
+        if command == "similar":
+            return await self._similar_to(title, number, user)
+        if command == "read":
+            if number is not None and parse_whole_number(str(number), 1, 5) is None:
+                return a.Problem(RATING_HELP)
+            return await self._log(user, title, number)
+        if command == "unread":
+            return a.Unlogged(self.book(title), await self.store.remove_read(user, title))
+        if command == "map":
+            return await self._map_of(title)
+        return a.BookInfo(self.book(title))
+
+    async def dismiss(self, user: str, titles: list[str]) -> a.Answer:
+        """Never pick these catalog titles for `user` again (`next`, and their `similar`)."""
+        if not titles or any(t not in self.rec.title_to_id for t in titles):
+            return a.Problem(STALE_CHOICE)
+        await self.store.dismiss(user, titles)
+        return a.Dismissed([self.book(t) for t in dict.fromkeys(titles)])
+
+    async def undismiss(self, user: str, text: str = "") -> a.Answer:
+        """Take a book off the user's "not for me" list; without a title, show the list."""
+        text = clean_text(text)
+        if not text:
+            return a.Dismissals([self.book(t) for t in await self.store.dismissed(user)])
+        if problem := self._check_text(text, "title"):
+            return problem
+        dismissed = await self.store.dismissed(user)
+        if text in dismissed:  # exact: also a title an older catalog had
+            title = text
+        else:
+            resolution = await self._resolve(text)
+            if not resolution.found:
+                return self._no_match(text, resolution)
+            title = resolution.title
+        return a.Undismissed(self.book(title), await self.store.undismiss(user, title))
 
 
 def _same_author(left: str, right: str) -> bool:

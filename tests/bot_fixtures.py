@@ -3,6 +3,7 @@ one Recommender, a service on a fresh database, the Discord bot driven by dpytes
 recording webhook adapter for slash-command responses. Helpers (`member`, `interaction`, ...)
 are plain functions that tests import from here."""
 
+import asyncio
 import itertools
 import json
 
@@ -54,8 +55,8 @@ async def bot(rec, tmp_path, monkeypatch):
     test_intents.members = True  # dpytest's fake guild only caches members with this intent
     client = make_bot(service=ShelfService(rec, store), intents_override=test_intents)
     await client._async_setup_hook()
-    await client.setup_hook()
-    dpytest.configure(client, members=["alice", "bob"])
+    dpytest.configure(client, members=["alice", "bob"])  # a fresh connection state, so ...
+    await client.setup_hook()  # ... what start-up registers there (the menus) is kept
     yield client
     await dpytest.empty_queue()
     await store.close()
@@ -106,23 +107,45 @@ def adapter(bot):
 
 
 def interaction(bot, name: str, options: list[dict], kind: int = 2) -> discord.Interaction:
+    payload = _interaction_payload(bot, member(0).id, kind)
+    payload["data"] = {"id": str(fresh_id()), "name": name, "type": 1, "options": options}
+    return discord.Interaction(data=payload, state=bot._connection)
+
+
+async def press(bot, components: list[dict], custom_id: str, values: list[str],
+                user_id: int | None = None) -> None:
+    """A select-menu choice on a message of the bot carrying `components` (as sent), by
+    `user_id` (default member 0), dispatched the way the gateway does; waits for the callback."""
+    payload = _interaction_payload(bot, member(0).id if user_id is None else user_id, 3)
+    payload["data"] = {"custom_id": custom_id, "component_type": 3, "values": values}
+    payload["message"] = {
+        "id": str(fresh_id()), "channel_id": payload["channel_id"], "type": 0, "content": "",
+        "author": {"id": str(bot.user.id), "username": "bot", "discriminator": "0",
+                   "avatar": None}, "embeds": [], "attachments": [], "mentions": [],
+        "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
+        "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "flags": 0,
+        "components": components}
+    bot._connection.parse_interaction_create(payload)
+    while pending := [t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-")]:
+        await asyncio.gather(*pending)
+
+
+def _interaction_payload(bot, user_id: int, kind: int) -> dict:
     guild = bot.guilds[0]
     channel = guild.text_channels[0]
-    user = member(0)
-    payload = {
+    user = next((m for m in guild.members if m.id == user_id), member(0))
+    return {
         "id": str(fresh_id()), "application_id": str(bot.user.id), "type": kind, "token": "tok",
         "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
         "channel": {"id": str(channel.id), "type": 0, "guild_id": str(guild.id),
                     "name": channel.name, "position": 0},
-        "member": {"user": {"id": str(user.id), "username": user.name, "discriminator": "0001",
+        "member": {"user": {"id": str(user_id), "username": user.name, "discriminator": "0001",
                             "avatar": None, "global_name": None},
                    "roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False,
                    "mute": False, "permissions": "2147483647", "flags": 0},
         "locale": "en-US", "app_permissions": "2147483647", "attachment_size_limit": 8_000_000,
         "entitlements": [],
-        "data": {"id": str(fresh_id()), "name": name, "type": 1, "options": options},
     }
-    return discord.Interaction(data=payload, state=bot._connection)
 
 
 def sent_text(adapter) -> str:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import discord.ext.test as dpytest
 from discord.ext import commands
 
 from bot import answers as a
 from bot import console
-from bot.commands import COMMANDS, COOLDOWNS, EVERY_COMMAND, SYNC, Arg
+from bot.commands import COMMANDS, COOLDOWNS, DISCORD_COMMANDS, EVERY_COMMAND, SYNC, Arg
 from bot.render_text import render
 from bot.service import MAX_K
 
@@ -37,8 +38,8 @@ async def test_the_prefix_commands_are_the_table(bot):
 
 async def test_the_slash_commands_are_the_table(bot):
     registered = {command.name: command for command in bot.tree.get_commands()}
-    assert sorted(registered) == sorted(c.name for c in COMMANDS)  # `sync` is prefix only
-    for spec in COMMANDS:
+    assert sorted(registered) == sorted(c.name for c in DISCORD_COMMANDS)  # `sync`: prefix only
+    for spec in DISCORD_COMMANDS:
         command = registered[spec.name]
         assert command.description == spec.description, spec.name
         options = [(p.name, p.type.name) for p in command.parameters]
@@ -62,6 +63,15 @@ async def test_help_lists_every_table_command(service):
     assert answer == a.Help([(c.usage, c.help) for c in COMMANDS])
     listed = [line.split()[0] for line in render(answer).splitlines()[1:]]
     assert listed == [f"!{c.name}" for c in COMMANDS]
+
+
+async def test_console_only_commands_are_marked_and_stay_out_of_discord(bot):
+    console_only = [c.name for c in COMMANDS if c.console_only]
+    assert console_only == ["pick", "notforme"]
+    assert not {c.name for c in bot.commands} & set(console_only)
+    await dpytest.message("!help")
+    shown = dpytest.get_message().embeds[0].description
+    assert [f"!{c.name}" for c in DISCORD_COMMANDS] == re.findall(r"`(![a-z]+)", shown)
 
 
 def test_the_readme_table_states_the_table():

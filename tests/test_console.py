@@ -97,3 +97,18 @@ def test_end_to_end_on_the_shared_model(shared_model_dir, tmp_path):
     assert "The Hobbit" in blocks[4] and "The Silmarillion" in blocks[4]
     again = run_console("!shelf\n", *args, timeout=300)
     assert "The Silmarillion" in again.stdout and "The Hobbit (★★★★★)" in again.stdout
+
+
+def test_pick_and_notforme_by_number_in_the_terminal(tiny_model_dir, tmp_path):
+    args = ("--console", "--model", str(tiny_model_dir), "--db", str(tmp_path / "x.db"))
+    result = run_console("!read lord of the rings rating=4\n!pick 1\n!next 3\n!notforme 1\n"
+                         "!undismiss\n!pick 9\n", *args)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert len(blocks) == 6, result.stdout
+    first_option = blocks[0].splitlines()[1].strip(" •")
+    assert blocks[1].startswith(f"Logged: {first_option}") and "★★★★" in blocks[1]
+    first_pick = blocks[2].splitlines()[1].split(". ", 1)[1].split(" — ")[0]
+    assert blocks[3].startswith(f"Not for you: {first_pick}.")
+    assert f"• {first_pick}" in blocks[4]
+    assert "Choose one number from 1 to" in blocks[5]

@@ -29,10 +29,13 @@ async def test_forget_and_export_find_every_table_from_the_schema(any_service, s
     for text in ALICE_BOOKS:
         await service.read(ALICE, text)
     await service.read(BOB, "Beren and Lúthien 5")
-    assert sorted(await store.personal_tables()) == ["notes", "reads"]
+    await service.dismiss(ALICE, ["Anna Karenina", "The Idiot"])  # "not for me" (V3)
+    await service.dismiss(BOB, ["The Idiot"])
+    assert sorted(await store.personal_tables()) == ["dismissals", "notes", "reads"]
     exported = await store.export(ALICE)
     assert exported["notes"] == [{"user_id": ALICE, "note": "likes dragons"}]
     assert len(exported["reads"]) == len(ALICE_BOOKS)
+    assert sorted(row["title"] for row in exported["dismissals"]) == ["Anna Karenina", "The Idiot"]
     assert any(v == ALICE for _, v in await every_cell(store_target))
 
     assert isinstance(await service.forget(ALICE), a.ForgetPrompt)
@@ -42,7 +45,8 @@ async def test_forget_and_export_find_every_table_from_the_schema(any_service, s
     cells = await every_cell(store_target)
     assert not [c for c in cells if isinstance(c[1], str) and ALICE in c[1]]
     assert ("notes", BOB) in cells and await store.count(BOB) == 1  # others untouched
-    assert await store.export(ALICE) == {"notes": [], "reads": []}
+    assert await store.dismissed(BOB) == ["The Idiot"]
+    assert await store.export(ALICE) == {"dismissals": [], "notes": [], "reads": []}
 
 
 async def test_export_holds_only_the_callers_reads(service):

@@ -110,15 +110,17 @@ async def test_a_migration_failing_midway_changes_nothing(store_target, tmp_path
     await store.close()
     dialect = "postgres" if is_postgres(store_target) else "sqlite"
     broken = shutil.copytree(MIGRATIONS_ROOT / dialect, tmp_path / "migrations")
-    (broken / "V3__broken.sql").write_text(
+    newest = migrations()[-1][0]
+    (broken / f"V{newest + 1}__broken.sql").write_text(
         "ALTER TABLE reads ADD COLUMN note TEXT;\nUPDATE reads SET rating = 1;\n"
         "INSERT INTO no_such_table VALUES (1);\n")
-    with pytest.raises(StoreError, match=r"V3__broken.sql failed .*unchanged at version 2") as err:
+    with pytest.raises(StoreError, match=rf"V{newest + 1}__broken.sql failed .*unchanged at "
+                                         rf"version {newest}") as err:
         await Store.open(store_target, migrations_dir=broken)
     assert "\n" not in str(err.value)
 
     store = await Store.open(store_target)
-    assert await store.version() == 2
+    assert await store.version() == newest
     assert await store.get("u", "The Hobbit") == (await store.shelf("u"))[0]
     assert (await store.get("u", "The Hobbit")).rating == 5  # the UPDATE was rolled back
     assert "note" not in (await store.export("u"))["reads"][0]  # and the new column too
@@ -209,4 +211,47 @@ async def test_writes_from_many_tasks_at_once_all_land_once(store_target):
                            for i in range(300)])
     rows = await raw_sql(store_target, "SELECT user_id, title, rating FROM reads")
     assert sorted(rows) == sorted((f"u{i % 7}", f"Book {i}", i % 5 + 1) for i in range(300))
+    await store.close()
+
+
+async def test_dismissals_survive_a_restart_and_are_per_user(store_target):
+    store = await Store.open(store_target)
+    day = dt.datetime(2023, 5, 1, tzinfo=dt.UTC)
+    assert await store.dismiss("u", ["Dune", "Emma"], when=day) == 2
+    assert await store.dismiss("u", ["Dune", "Ulysses"], when=day + dt.timedelta(days=1)) == 1
+    assert await store.dismiss("v", ["Dune"]) == 1
+    await store.close()
+
+    store = await Store.open(store_target)
+    assert await store.dismissed("u") == ["Ulysses", "Dune", "Emma"]  # newest first, then title
+    assert await store.undismiss("u", "Dune") is True
+    assert await store.undismiss("u", "Dune") is False
+    assert await store.dismissed("u") == ["Ulysses", "Emma"]
+    assert await store.dismissed("v") == ["Dune"]  # another user's list is untouched
+    assert await store.count("u") == 0  # dismissing is not reading
+    await store.close()
+
+
+async def test_dismissing_is_parameterised_and_refuses_bad_titles(store_target):
+    store = await Store.open(store_target)
+    hostile = "'); DROP TABLE dismissals; --"
+    assert await store.dismiss(hostile, [hostile]) == 1
+    assert await store.dismissed(hostile) == [hostile]
+    for bad in ([""], [None], [42]):
+        with pytest.raises(ValueError):
+            await store.dismiss("u", bad)
+    assert await store.dismiss("u", []) == 0
+    assert await store.dismissed("u") == []
+    rows = await raw_sql(store_target, "SELECT user_id, title FROM dismissals")
+    assert rows == [(hostile, hostile)]
+    await store.close()
+
+
+async def test_forget_takes_the_dismissals_too(store_target):
+    store = await Store.open(store_target)
+    await store.log_read("a", "X")
+    await store.dismiss("a", ["Y", "Z"])
+    await store.dismiss("b", ["Y"])
+    assert await store.forget("a") == 1  # books on the shelf; the dismissals go as well
+    assert await store.dismissed("a") == [] and await store.dismissed("b") == ["Y"]
     await store.close()

@@ -34,6 +34,11 @@ DELETE_READ = "DELETE FROM reads WHERE user_id = ? AND title = ?"
 COUNT_READS = "SELECT COUNT(*) FROM reads WHERE user_id = ?"
 SELECT_SHELF = ("SELECT title, rating, read_at, source FROM reads WHERE user_id = ? "
                 "ORDER BY read_at DESC, title LIMIT ? OFFSET ?")
+INSERT_DISMISSAL = ("INSERT INTO dismissals (user_id, title, dismissed_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (user_id, title) DO NOTHING")
+DELETE_DISMISSAL = "DELETE FROM dismissals WHERE user_id = ? AND title = ?"
+SELECT_DISMISSED = ("SELECT title FROM dismissals WHERE user_id = ? "
+                    "ORDER BY dismissed_at DESC, title LIMIT ?")
 
 
 class StoreError(WikishelfError):
@@ -171,6 +176,21 @@ class Store(ABC):
     async def remove_read(self, user: str, title: str) -> bool: ...
 
     @abstractmethod
+    async def _insert_dismissals(self, user: str, titles: list[str], when: dt.datetime) -> int:
+        """Insert in one transaction, keeping rows already there; returns how many are new."""
+
+    async def dismiss(self, user: str, titles: list[str], when: dt.datetime | None = None) -> int:
+        """Mark books "not for me" (all or none); returns how many were not marked before."""
+        titles = list(dict.fromkeys(titles))
+        if not all(isinstance(t, str) and t for t in titles):
+            raise ValueError("dismissed titles must be non-empty strings")
+        return await self._insert_dismissals(user, titles, utc(when or now_utc())) if titles else 0
+
+    @abstractmethod
+    async def undismiss(self, user: str, title: str) -> bool:
+        """Take a book off the user's "not for me" list; False if it was not there."""
+
+    @abstractmethod
     async def forget(self, user: str) -> int:
         """Delete the user's rows from every personal table; returns how many books went."""
 
@@ -184,6 +204,10 @@ class Store(ABC):
     @abstractmethod
     async def shelf(self, user: str, limit: int = HISTORY_LIMIT, offset: int = 0) -> list[Read]:
         """The user's reads, newest first."""
+
+    @abstractmethod
+    async def dismissed(self, user: str, limit: int = HISTORY_LIMIT) -> list[str]:
+        """The titles the user marked "not for me", newest first."""
 
     @abstractmethod
     async def export(self, user: str) -> dict[str, list[dict]]:

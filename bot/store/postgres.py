@@ -43,6 +43,8 @@ def numbered(sql: str) -> str:
 SELECT_READ_PG, UPSERT_READ_PG, DELETE_READ_PG, COUNT_READS_PG, SELECT_SHELF_PG = map(
     numbered, (base.SELECT_READ, base.UPSERT_READ, base.DELETE_READ, base.COUNT_READS,
                base.SELECT_SHELF))
+INSERT_DISMISSAL_PG, DELETE_DISMISSAL_PG, SELECT_DISMISSED_PG = map(
+    numbered, (base.INSERT_DISMISSAL, base.DELETE_DISMISSAL, base.SELECT_DISMISSED))
 PERSONAL_TABLES = ("SELECT table_name FROM information_schema.columns "
                    "WHERE table_schema = current_schema() AND column_name = $1 "
                    "ORDER BY table_name")
@@ -146,6 +148,18 @@ class PostgresStore(Store):
             return await conn.execute(DELETE_READ_PG, user, title) != "DELETE 0"
         return await self._run(op)
 
+    async def _insert_dismissals(self, user: str, titles: list[str], when) -> int:
+        async def op(conn) -> int:
+            statuses = [await conn.execute(INSERT_DISMISSAL_PG, user, title, when)
+                        for title in titles]
+            return sum(int(status.split()[-1]) for status in statuses)  # "INSERT 0 1"
+        return await self._run(op)
+
+    async def undismiss(self, user: str, title: str) -> bool:
+        async def op(conn) -> bool:
+            return await conn.execute(DELETE_DISMISSAL_PG, user, title) != "DELETE 0"
+        return await self._run(op)
+
     async def forget(self, user: str) -> int:
         async def op(conn) -> int:
             removed = {}
@@ -170,6 +184,11 @@ class PostgresStore(Store):
         rows = await self._run(lambda conn: conn.fetch(SELECT_SHELF_PG, user, int(limit),
                                                        int(offset)), transaction=False)
         return [_row_to_read(r) for r in rows]
+
+    async def dismissed(self, user: str, limit: int = HISTORY_LIMIT) -> list[str]:
+        rows = await self._run(lambda conn: conn.fetch(SELECT_DISMISSED_PG, user, int(limit)),
+                               transaction=False)
+        return [r[0] for r in rows]
 
     async def export(self, user: str) -> dict[str, list[dict]]:
         async def op(conn) -> dict[str, list[dict]]:

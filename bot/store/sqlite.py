@@ -24,8 +24,11 @@ import aiosqlite
 
 from bot.store.base import (
     COUNT_READS,
+    DELETE_DISMISSAL,
     DELETE_READ,
     HISTORY_LIMIT,
+    INSERT_DISMISSAL,
+    SELECT_DISMISSED,
     SELECT_READ,
     SELECT_SHELF,
     UPSERT_READ,
@@ -230,6 +233,15 @@ class SqliteStore(Store):
     async def remove_read(self, user: str, title: str) -> bool:
         return await self._write(lambda conn: conn.execute(DELETE_READ, (user, title)).rowcount > 0)
 
+    async def _insert_dismissals(self, user: str, titles: list[str], when: dt.datetime) -> int:
+        stamp = iso(when)
+        return await self._write(lambda conn: sum(
+            conn.execute(INSERT_DISMISSAL, (user, title, stamp)).rowcount for title in titles))
+
+    async def undismiss(self, user: str, title: str) -> bool:
+        return await self._write(
+            lambda conn: conn.execute(DELETE_DISMISSAL, (user, title)).rowcount > 0)
+
     async def forget(self, user: str) -> int:
         def op(conn: sqlite3.Connection) -> int:
             removed = {}
@@ -254,6 +266,9 @@ class SqliteStore(Store):
     async def shelf(self, user: str, limit: int = HISTORY_LIMIT, offset: int = 0) -> list[Read]:
         rows = await self._fetchall(SELECT_SHELF, (user, int(limit), int(offset)))
         return [_row_to_read(r) for r in rows]
+
+    async def dismissed(self, user: str, limit: int = HISTORY_LIMIT) -> list[str]:
+        return [title for (title,) in await self._fetchall(SELECT_DISMISSED, (user, int(limit)))]
 
     async def export(self, user: str) -> dict[str, list[dict]]:
         out = {}

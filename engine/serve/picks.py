@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +41,7 @@ class PickCatalog(Protocol):
     series: Sequence[str | None]  # one series name per book, or None
     has_links: np.ndarray  # bool per book: trained, so it may vote and be picked
     book_index: NeighbourSource
+    title_to_id: Mapping[str, int]  # exact catalog titles
 
     def find_book(self, title: str) -> int | None: ...
 
@@ -253,7 +254,9 @@ def per_key_cap(k: int) -> int:
     return max(2, (k + 2) // 3)
 
 
-def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
+def recommend_from_history(rec: PickCatalog, history, k: int = 10,
+                           exclude: Collection[str] = ()) -> PickList:
+    """`exclude`: titles never to pick (the reader dismissed them); they still vote if read."""
     if k <= 0:
         return PickList()
     if not history:
@@ -273,7 +276,10 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
 
     n = max(NEIGHBOURS_PER_READ, 3 * k)
     lists = rec.book_index.by_items([r.book for r in voters], n)
-    votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
+    # Exact titles only: a dismissal must never knock out a look-alike.
+    excluded = [rec.title_to_id[t] for t in exclude if t in rec.title_to_id]
+    never = np.fromiter([*reads, *excluded], dtype=np.int64)
+    votes = _votes(voters, lists, never, len(rec.titles))
     radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
     likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
     interest_of = interests([r.book for r in likes], likes_lists)
@@ -319,12 +325,12 @@ class _Votes:
         return [rec.titles[b] for b in self.reader[mine][order][:limit].tolist()]
 
 
-def _votes(voters: list[Read], lists, read_ids: np.ndarray, n_books: int) -> _Votes:
+def _votes(voters: list[Read], lists, never: np.ndarray, n_books: int) -> _Votes:
     cand = np.fromiter((c for hits in lists for c, _ in hits), dtype=np.int64)
     sim = np.fromiter((s for hits in lists for _, s in hits), dtype=np.float64)
     reader = np.repeat([r.book for r in voters], [len(h) for h in lists]).astype(np.int64)
     weight = np.repeat([r.weight for r in voters], [len(h) for h in lists])
-    keep = ~np.isin(cand, read_ids) & (sim > 0)
+    keep = ~np.isin(cand, never) & (sim > 0)
     return _Votes(cand[keep], reader[keep], (weight * sim)[keep], n_books)
 
 

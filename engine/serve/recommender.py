@@ -8,6 +8,7 @@ Resolution, so the caller can offer its suggestions); a page no one links raises
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +175,8 @@ class Recommender:
         return [self.neighbour(int(i), scores[i]) for i in top_k(ranking, k)
                 if np.isfinite(ranking[i])]
 
-    def recommend(self, history: list[HistoryItem], k: int = 10) -> PickList:
+    def recommend(self, history: list[HistoryItem], k: int = 10,
+                  exclude: Collection[str] = ()) -> PickList:
         """Personalised picks; see engine.serve.picks for the rules. An empty or unusable history gives
-        an empty PickList whose `.reason` says what to do."""
-        return recommend_from_history(self, history, self._k(k))
+        an empty PickList whose `.reason` says what to do. `exclude`: titles never to pick."""
+        return recommend_from_history(self, history, self._k(k), exclude)
