@@ -67,7 +67,7 @@ async def answer_line(service: ShelfService, user: str, line: str) -> a.Answer |
     name, _, rest = line.removeprefix("!").partition(" ")
     name, rest = name.lower(), rest.strip()
     if name not in COMMANDS_BY_NAME:
-        return a.Problem(f"Unknown command “{name[:40]}”. Try !help.")
+        return a.Problem(f"Unknown command “{name[:40]}”. Try `!help`.")
     value = await _argument(COMMANDS_BY_NAME[name], rest)
     return value if isinstance(value, a.Problem) else await CALLS[name](service, user, value)
 

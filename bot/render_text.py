@@ -34,7 +34,7 @@ def did_you_mean(answer: a.NoMatch, prefix: str = "!") -> str:
         head = f"No book matches “{answer.query}”. Did you mean:"
     else:
         return (f"No book matches “{answer.query}”. Check the spelling, "
-                f"or try {prefix}about <topic>.")
+                f"or try `{prefix}about <topic>`.")
     return "\n".join([head, *(f"  • {title}" for title in answer.options)])
 
 
@@ -99,7 +99,7 @@ def _(answer: a.Unlogged, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.Shelf, prefix: str = "!") -> str:
     if not answer.total:
-        return f"Your shelf is empty. Log a book with {prefix}read <title> [1-5]."
+        return f"Your shelf is empty. Log a book with `{prefix}read <title> [1-5]`."
     lines = [f"Your shelf ({books(answer.total)}, page {answer.page} of {answer.pages}):"]
     for entry in answer.entries:
         lines.append(f"  {entry.read_at:%Y-%m-%d}  {entry.book.title} ({stars(entry.rating)})")
@@ -143,7 +143,7 @@ def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
     if not answer.count:
         return "Nothing is stored for you."
     return (f"This deletes all {books(answer.count)} on your shelf and cannot be undone. "
-            f"To go ahead, send: {prefix}forget confirm")
+            f"To go ahead, send `{prefix}forget confirm`.")
 
 
 @render.register
