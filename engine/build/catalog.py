@@ -151,6 +151,8 @@ def build_catalog(records: Iterable[BookRecord], min_link_count: int = DEFAULT_M
     pairs = np.array(sorted(pair_list), dtype=np.int32).reshape(-1, 2)
     forms = _name_forms(merged)
     meta = [_display_meta(t, merged[t][1], forms) for t in books]
+    if forms.whole or forms.words:  # what the cased text taught, beyond the rules
+        stats.update(names_cased_from_data=len(forms.whole), name_words_from_data=len(forms.words))
     n_linked = int(np.unique(pairs[:, 0]).size) if len(pairs) else 0
     known = set(books)
     aliases = {a: t for a, t in (aliases or {}).items() if t in known and a not in known}
