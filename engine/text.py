@@ -168,8 +168,10 @@ class NameForms:
         word_counts: dict[str, Counter] = {}
         for form in whole.values():
             for i, word in enumerate(form.split(" ")):
-                if i and word.lower() not in NAME_CONNECTORS:
-                    word_counts.setdefault(word.lower(), Counter())[word] += 1
+                folded = word.lower()
+                # A particle that starts a name is capitalised there ('De la Mare'): not evidence.
+                if folded not in NAME_CONNECTORS and (i or folded not in NAME_PARTICLES):
+                    word_counts.setdefault(folded, Counter())[word] += 1
         words = {}
         for folded, counts in word_counts.items():
             form = counts.most_common(1)[0][0]
@@ -218,7 +220,9 @@ def _name(name: str, forms: NameForms) -> str:
     words = name.split(" ")
     out = []
     for i, word in enumerate(words):
-        known = forms.words.get(word)
+        core = word.rstrip(",:;")  # 'usa:' is the word 'usa'
+        known = forms.words.get(core)
+        known = known + word[len(core):] if known is not None else None
         if known is not None and (i or known[:1].isupper()):
             out.append(known)
         elif i and i < len(words) - 1 and word in NAME_PARTICLES:
