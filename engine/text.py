@@ -79,7 +79,7 @@ def namespace_of(title: str) -> str:
     if not colon or not rest or rest[0].isspace():
         return ""
     base = folded.removesuffix(" talk")
-    return folded if base in NON_ARTICLE_NAMESPACES or folded == "talk" else ""
+    return folded if base in NON_ARTICLE_NAMESPACES else ""
 
 
 def is_article_title(title: str) -> bool:
