@@ -49,7 +49,7 @@ async def send_privately(ctx: commands.Context, reply: Reply) -> discord.Message
         await ctx.author.send(content=reply.content, embed=reply.embed, file=reply.file,
                               allowed_mentions=NONE)
     except discord.Forbidden:
-        return await ctx.send("I cannot send you a direct message; use the slash command "
+        return await ctx.send("Direct messages to you are closed; use the slash command "
                               "instead (only you will see the answer).", allowed_mentions=NONE)
     return await ctx.send("Sent you a direct message.", allowed_mentions=NONE)
 

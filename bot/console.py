@@ -119,7 +119,7 @@ async def answer_line(service: ShelfService, user: str, line: str,
     name, _, rest = line.removeprefix("!").partition(" ")
     name, rest = name.lower(), rest.strip()
     if name not in COMMANDS_BY_NAME:
-        return a.Problem(f"Unknown command “{name[:40]}”. Try !help.")
+        return a.Problem(f"Unknown command “{name[:40]}”. Try `!help`.")
     value = await _argument(COMMANDS_BY_NAME[name], rest)
     if isinstance(value, a.Problem):
         return value

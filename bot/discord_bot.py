@@ -26,6 +26,7 @@ from bot.service import ShelfService
 from bot.store import StoreError
 from bot.throttle import Throttle
 from bot.views import MENUS
+from engine.errors import WikishelfError
 
 log = logging.getLogger(__name__)
 PREFIX = "!"
@@ -35,6 +36,17 @@ def intents() -> discord.Intents:
     chosen = discord.Intents.default()
     chosen.message_content = True  # prefix commands read message text
     return chosen
+
+
+def map_ready(rec) -> bool:
+    """Whether this model can draw maps. When not, the reason and the command that fixes it go
+    to the operator's log, never to a user."""
+    try:
+        rec.files.book_map()
+    except WikishelfError as exc:
+        log.warning("maps are switched off: %s", exc)
+        return False
+    return True
 
 
 class WikishelfMixin:
@@ -58,6 +70,8 @@ class WikishelfMixin:
                                                    Path(self._maps.name), Throttle())
         elif self.service.maps_dir is None:
             self.service.maps_dir = Path(self._maps.name)
+        if not map_ready(self.service.rec):
+            self.service.maps_dir = None  # users read "Maps are switched off here."
         await self.add_cog(ShelfCog(self, self.service))
         self.add_dynamic_items(*MENUS)  # menus on messages sent before a restart work too
         if self.sync_commands:  # only on request (--sync); Discord rate-limits syncing
@@ -85,15 +99,15 @@ class WikishelfMixin:
             text = f"Slow down a little: try again in {error.retry_after:.0f} s."
         elif isinstance(error, (commands.MissingRequiredArgument,
                                 commands.MissingRequiredAttachment)):
-            text = f"Something is missing. Usage: {PREFIX}{ctx.command.qualified_name} " \
-                   f"{ctx.command.signature}" if ctx.command else "Something is missing."
+            text = f"Something is missing. Usage: `{PREFIX}{ctx.command.qualified_name} " \
+                   f"{ctx.command.signature}`." if ctx.command else "Something is missing."
         elif isinstance(error, (commands.UserInputError, discord.app_commands.TransformerError)):
-            text = f"I could not read that. Try {PREFIX}help."
+            text = f"That does not fit the command. Try `{PREFIX}help`."
         elif isinstance(error, (commands.NotOwner, commands.CheckFailure)):
             text = "Only the bot's owner can do that."
         else:
             log.error("command %s failed", ctx.command, exc_info=error)
-            text = "Something went wrong on my side; nothing was changed."
+            text = "Something went wrong on the bot's side; nothing was changed."
         try:
             await ctx.send(unmention(text)[:2000], allowed_mentions=NONE,
                            ephemeral=ctx.interaction is not None)

@@ -37,7 +37,7 @@ def did_you_mean(answer: a.NoMatch, prefix: str = "!") -> str:
         head = f"No book matches “{answer.query}”. Did you mean:"
     else:
         return (f"No book matches “{answer.query}”. Check the spelling, "
-                f"or try {prefix}about <topic>.")
+                f"or try `{prefix}about <topic>`.")
     return "\n".join([head, *(f"  • {title}" for title in answer.options)])
 
 
@@ -102,7 +102,7 @@ def _(answer: a.Unlogged, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.Shelf, prefix: str = "!") -> str:
     if not answer.total:
-        return f"Your shelf is empty. Log a book with {prefix}read <title> [1-5]."
+        return f"Your shelf is empty. Log a book with `{prefix}read <title> [1-5]`."
     lines = [f"Your shelf ({books(answer.total)}, page {answer.page} of {answer.pages}):"]
     for entry in answer.entries:
         lines.append(f"  {entry.read_at:%Y-%m-%d}  {entry.book.title} ({stars(entry.rating)})")
@@ -149,7 +149,7 @@ def _(answer: a.ForgetPrompt, prefix: str = "!") -> str:
         return "Nothing is stored for you."
     also = f" and the {books(answer.dismissed)} you marked “not for me”" if answer.dismissed else ""
     return (f"This deletes all {books(answer.count)} on your shelf{also} and cannot be undone. "
-            f"To go ahead, send: {prefix}forget confirm")
+            f"To go ahead, send `{prefix}forget confirm`.")
 
 
 @render.register

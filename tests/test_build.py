@@ -65,7 +65,8 @@ def test_build_script_if_missing_keeps_a_valid_model(tiny_model_dir, capsys):
 
 def test_full_build_on_shared_data(shared_model_dir):
     manifest = read_manifest(shared_model_dir)
-    assert manifest["counts"]["books"] == 37_020
+    # Every book of book_info.tsv but its 104 drafts, 2 file pages and 1 template doc page.
+    assert manifest["counts"]["books"] == 37_020 - 107
     assert manifest["counts"]["pairs"] > 100_000 and manifest["counts"]["pages"] > 3_000
     assert manifest["catalog_stats"]["ndjson_books"] >= 1_400
     # Build memory is measured in a child process of its own by scripts/bench.py (training).

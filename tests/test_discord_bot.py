@@ -58,7 +58,7 @@ async def test_unknown_title_and_hostile_text_never_mention_anyone(bot):
 async def test_missing_argument_answers_with_usage(bot):
     with pytest.raises(discord.ext.commands.MissingRequiredArgument):
         await dpytest.message("!similar")
-    assert "Usage: !similar" in dpytest.get_message().content
+    assert "Usage: `!similar" in dpytest.get_message().content
 
 
 async def test_cooldown_answers_briefly(bot):

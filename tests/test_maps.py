@@ -37,7 +37,7 @@ def test_a_typed_title_is_resolved(rec, tmp_path):
 @pytest.mark.parametrize("title, k, message", [
     ("War and Peace", 0, "k must be"),
     ("War and Peace", 500, "k must be"),
-    ("qzxv wqpf", 10, "no book matches"),
+    ("qzxv wqpf", 10, "No book matches"),
 ])
 def test_bad_requests_raise_a_clear_error_and_write_nothing(rec, tmp_path, title, k, message):
     with pytest.raises(WikishelfError, match=message):

@@ -100,6 +100,9 @@ def test_link_targets(raw, target):
     ("Resurrection (disambiguation)", 0, "{{Infobox book}} * [[Resurrection (novel)]]"),
     ("Hobbit", 0, "#REDIRECT [[The Hobbit]] {{Infobox book}}"),
     ("Middle-earth", 0, "{{Infobox fictional location|name=Middle-earth}} [[The Hobbit]]"),
+    # A namespace number lost on the way (an export that says 0): the title still tells.
+    ("Draft:The Unwritten Tale", 0, "{{Infobox book|name=x}}"),
+    ("Template:Infobox book/doc", 0, "{{Infobox book|name=x}}"),
 ])
 def test_pages_that_are_not_books(title, ns, text):
     assert parse_book(title, ns, text, "", BOOKS) is None

@@ -19,7 +19,7 @@ from engine.build.fetched import ALIASES_FILE as FETCHED_ALIASES
 from engine.build.fetched import BOOKS_FILE as FETCHED_BOOKS
 from engine.build.sources import BookRecord, read_aliases, read_article_ndjson, read_book_info
 from engine.model_dir import ModelFiles
-from engine.text import clean_link, display_name, wikipedia_url
+from engine.text import NameForms, clean_link, display_name, is_article_title, name_parts, wikipedia_url
 
 # The article drops these: they say how a book was bound, not what it is about.
 DROPPED_LINKS = frozenset(
@@ -84,9 +84,35 @@ def _merge(records: Iterable[BookRecord]) -> dict[str, tuple[list[str], dict]]:
     return merged
 
 
-def _display_meta(title: str, info: dict) -> dict:
+# Display fields that hold names; lowercased in the 2018 table, cased from the data's own text.
+NAME_FIELDS = ("author", "country")
+
+
+def _name_forms(merged: dict[str, tuple[list[str], dict]]) -> NameForms:
+    """The casing the catalog's own cased text (the article file's links and infobox values)
+    gives the lowercased names; nothing when every source kept its case."""
+    wanted = set()
+    for _, info in merged.values():
+        for name in NAME_FIELDS:
+            value = info.get(name, "").strip()
+            if value and value == value.lower():
+                wanted.add(value)
+                wanted.update(name_parts(value))
+    if not wanted:
+        return NameForms()
+
+    def cased():
+        for links, info in merged.values():
+            yield from (link.strip() for link in links)
+            yield from (info.get(name, "").strip() for name in NAME_FIELDS)
+            for name in NAME_FIELDS:
+                yield from name_parts(info.get(name, "").strip())
+    return NameForms.learn(cased(), wanted)
+
+
+def _display_meta(title: str, info: dict, forms: NameForms) -> dict:
     def pretty(value: str) -> str:
-        return display_name(value) if value == value.lower() else value
+        return display_name(value, forms) if value == value.lower() else value
 
     meta = {"url": wikipedia_url(title)}
     if info.get("author"):
@@ -113,14 +139,20 @@ def build_catalog(records: Iterable[BookRecord], min_link_count: int = DEFAULT_M
         links -= DROPPED_LINKS
         links.discard("")
         links.discard(clean_link(title))  # a book's link to itself says nothing
-        cleaned.append(links)
+        # A file, template or project page says nothing of the book; a category does.
+        off = {link for link in links if not is_article_title(link) and not link.startswith("category:")}
+        stats["non_article_links_dropped"] += len(off)
+        cleaned.append(links - off)
     counts = Counter(link for links in cleaned for link in links)
     pages = sorted(link for link, n in counts.items() if n >= min_link_count)
     page_index = {p: i for i, p in enumerate(pages)}
     pair_list = [(b, page_index[link]) for b, links in enumerate(cleaned)
                  for link in links if link in page_index]
     pairs = np.array(sorted(pair_list), dtype=np.int32).reshape(-1, 2)
-    meta = [_display_meta(t, merged[t][1]) for t in books]
+    forms = _name_forms(merged)
+    meta = [_display_meta(t, merged[t][1], forms) for t in books]
+    if forms.whole or forms.words:  # what the cased text taught, beyond the rules
+        stats.update(names_cased_from_data=len(forms.whole), name_words_from_data=len(forms.words))
     n_linked = int(np.unique(pairs[:, 0]).size) if len(pairs) else 0
     known = set(books)
     aliases = {a: t for a, t in (aliases or {}).items() if t in known and a not in known}

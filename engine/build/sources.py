@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.text import clean_infobox_value, clean_title
+from engine.text import clean_infobox_value, clean_title, namespace_of
 
 # book_info.tsv columns whose values are wikilinks in the real articles.
 INFOBOX_LINK_FIELDS = ("author", "genre", "country", "publisher", "language")
@@ -25,6 +25,15 @@ class BookRecord:
     title: str
     links: list[str]
     info: dict[str, str] = field(default_factory=dict)
+
+
+def _not_an_article(title: str, stats: Counter) -> bool:
+    """A draft, user page, template doc or project page: counted (per namespace), not a book."""
+    namespace = namespace_of(title.strip())
+    if namespace:
+        stats["non_article_titles"] += 1
+        stats[f"non_article_titles:{namespace}"] += 1
+    return bool(namespace)
 
 
 def _year_from(infobox: dict) -> str:
@@ -52,8 +61,7 @@ def read_article_ndjson(path: Path, stats: Counter | None = None) -> Iterator[Bo
             except (ValueError, TypeError, IndexError, KeyError):
                 stats["malformed_lines"] += 1
                 continue
-            if title.startswith("Wikipedia:"):
-                stats["non_article_titles"] += 1
+            if _not_an_article(title, stats):
                 continue
             links = [w for w in wikilinks if isinstance(w, str) and not w.startswith("Wikipedia:")]
             stats["wikipedia_links_dropped"] += sum(
@@ -68,7 +76,7 @@ def read_article_ndjson(path: Path, stats: Counter | None = None) -> Iterator[Bo
 
 
 def _split_values(field_name: str, value: str) -> list[str]:
-    value = clean_infobox_value(value).strip('"').strip()
+    value = clean_infobox_value(value)
     if not value:
         return []
     if field_name == "genre":  # several comma-separated genres
@@ -89,6 +97,8 @@ def read_book_info(path: Path, stats: Counter | None = None) -> Iterator[BookRec
         for row in reader:
             if not row or not row[0].strip():
                 stats["malformed_lines"] += 1
+                continue
+            if _not_an_article(row[0], stats):
                 continue
             if len(row) != width:
                 # Stray tabs inside a field: the first three columns and the last three still align.

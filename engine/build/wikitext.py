@@ -12,7 +12,6 @@ Both fetch paths (a dump, the Action API) hand every page here, so they agree by
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from mwparserfromhell.nodes import (
     Text,
     Wikilink,
 )
+
+from engine.text import decode_entities, is_article_title
 
 MAIN_NAMESPACE = 0
 TEMPLATE_NAMESPACE = 10
@@ -81,7 +82,7 @@ _LANG_TEXT_SECOND = frozenset({"Lang", "Transl", "Transliteration"})  # {{lang|f
 def title_key(name: str) -> str:
     """A page or template name as MediaWiki compares them: spaces for underscores, single
     spaces, the first letter capitalised (the rest is case-sensitive)."""
-    name = _TITLE_SPACES.sub(" ", html.unescape(name)).strip()
+    name = _TITLE_SPACES.sub(" ", decode_entities(name)).strip()
     return name[:1].upper() + name[1:]
 
 
@@ -182,8 +183,10 @@ def read_page(title: str, namespace: int, wikitext: str, timestamp: str,
 
 
 def is_book(page: BookPage, disambiguations: Iterable[str] = DISAMBIGUATION_TEMPLATES) -> bool:
-    """A page with the book infobox that is no disambiguation page."""
-    return not page.title.endswith("(disambiguation)") and not page.templates & set(disambiguations)
+    """A page with the book infobox that is an article (no draft, user or project page, whatever
+    namespace number it came with) and no disambiguation page."""
+    return (is_article_title(page.title) and not page.title.endswith("(disambiguation)")
+            and not page.templates & set(disambiguations))
 
 
 def parse_book(title: str, namespace: int, wikitext: str, timestamp: str,
@@ -216,7 +219,7 @@ def wikilinks(code) -> list[str]:
 
 
 def link_target(raw: str) -> str | None:
-    raw = html.unescape(raw).strip()
+    raw = decode_entities(raw).strip()
     raw = raw[1:].strip() if raw.startswith(":") else raw  # [[:Category:X]] links, not files
     page = _TITLE_SPACES.sub(" ", raw.partition("#")[0]).strip()
     if not page:

@@ -14,6 +14,8 @@ import os
 import random
 import time
 
+import engine.build.quiet_tf  # noqa: F401  (before TensorFlow: its start-up log lines go)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402

@@ -36,13 +36,13 @@ class Neighbour:
 
 class UnknownTitle(WikishelfError):
     def __init__(self, text: str, resolution: Resolution):
-        super().__init__(f"no book matches {text!r}")
+        super().__init__(f"No book matches “{text}”.")
         self.resolution = resolution
 
 
 class UnknownPage(WikishelfError):
     def __init__(self, text: str):
-        super().__init__(f"no Wikipedia page in the model matches {text!r}")
+        super().__init__(f"No Wikipedia page in the model matches “{text}”.")
         self.text = text
 
 
