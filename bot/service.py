@@ -26,7 +26,7 @@ from bot.throttle import Throttle
 from engine.errors import WikishelfError
 from engine.serve.picks import HistoryItem
 from engine.serve.titles import Resolution, normalise
-from engine.text import wikipedia_url
+from engine.text import clean_link, wikipedia_url
 
 log = logging.getLogger(__name__)
 
@@ -216,9 +216,13 @@ class ShelfService:
         hits = await self._engine(self.rec.similar, resolution.title, self._clamp_k(k))
         if isinstance(hits, a.Problem):
             return hits
-        note = "" if hits else "This book has too few Wikipedia links to compare it with others."
-        return a.SimilarBooks(self.book(resolution.title),
-                              [(self.book(n.title), float(n.similarity)) for n in hits], note)
+        note = getattr(hits, "reason", None) or (
+            "" if hits else "This book has too few Wikipedia links to compare it with others.")
+        book = self.book(resolution.title)
+        items = [(self.book(n.title), float(n.similarity)) for n in hits]
+        shared = [shared_labels(n.shared, book, other) for n, (other, _) in zip(hits, items,
+                                                                                 strict=True)]
+        return a.SimilarBooks(book, items, note, shared)
 
     async def info(self, text: str) -> a.Answer:
         text = clean_text(text)
@@ -341,8 +345,13 @@ class ShelfService:
         if not picks:  # the engine says why (all dislikes, no links, nothing new nearby)
             return a.Problem(picks.reason or "Nothing to suggest yet: rate a few books you liked "
                                              "(3 to 5).")
-        return a.Picks([a.Pick(self.book(p.title), float(p.score), list(p.because))
-                        for p in picks], len(reads))
+        items = []
+        for p in picks:
+            book = self.book(p.title)
+            sources = [self.book(t) for t in p.because[:1]]
+            items.append(a.Pick(book, float(p.score), list(p.because),
+                                shared_labels(getattr(p, "shared", ()), book, *sources)))
+        return a.Picks(items, len(reads))
 
     async def import_goodreads(self, user: str, data: bytes) -> a.Answer:
         try:
@@ -402,6 +411,18 @@ class ShelfService:
 
     async def help(self) -> a.Answer:
         return a.Help(list(HELP))
+
+
+def shared_labels(shared, *books: a.Book) -> tuple[str, ...]:
+    """Shared pages as a reader reads them: an author's page in the catalog's spelling of the
+    name ('J. K. Rowling', not 'j. k. rowling'), a category without its prefix."""
+    authors = {clean_link(b.author): b.author for b in books if b.author}
+    labels = []
+    for page in (getattr(s, "page", s) for s in shared):
+        label = authors.get(page) or page.removeprefix("category:")
+        if label and label not in labels:
+            labels.append(label)
+    return tuple(labels)
 
 
 def _same_author(left: str, right: str) -> bool:

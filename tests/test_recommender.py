@@ -32,7 +32,8 @@ def test_similar_accepts_typed_text_and_rejects_unknown_titles(tiny):
 def test_k_is_clamped(tiny):
     assert tiny.similar("The Hobbit", 0) == []
     assert tiny.similar("The Hobbit", -4) == []
-    assert len(tiny.similar("The Hobbit", 10**9)) == int(tiny.has_links.sum()) - 1
+    assert len(tiny.nearest("The Hobbit", 10**9)) == int(tiny.has_links.sum()) - 1
+    assert 0 < len(tiny.similar("The Hobbit", 10**9)) < int(tiny.has_links.sum()) - 1
 
 
 def test_similar_pages_and_books_about_a_page(tiny):

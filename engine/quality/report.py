@@ -77,6 +77,10 @@ def parse_args(argv):
     parser.add_argument("--min-link-count", type=int,
                         help="rebuild the catalog from --data with this threshold")
     parser.add_argument("--data", type=Path, default=settings.data_dir())
+    parser.add_argument("--evidence", action="store_true",
+                        help="measure the weak-neighbour cut instead (prints a table; "
+                             "EVALUATION.md is left alone)")
+    parser.add_argument("--thresholds", help="with --evidence: comma-separated cuts to measure")
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be at least 1")
@@ -346,6 +350,11 @@ def main(argv=None) -> int:
         f"pairs; {len(split.test_books):,} test books; {len(cases):,} leave-one-out cases; "
         f"recipe {config}")
 
+    if args.evidence:
+        from engine.quality import evidence_cut
+
+        return evidence_cut.main(args, catalog, config, chosen, plan, split, authorless, authors,
+                                 cases, log)
     per_seed: list[dict] = [{} for _ in plan.seeds]
     train_seconds = []
     for method in chosen:

@@ -7,6 +7,10 @@ near each other form one interest, and the list is dealt out interest by interes
 first gets one pick, then seats go by weight), so a mixed shelf gets picks from each side. No
 author and no series takes more than a few seats. Every pick names the reads it comes from.
 
+A read votes only for neighbours it shares enough evidence with (engine.serve.evidence, the rule
+`similar` shows), chosen among its CANDIDATE_POOL nearest books; a catalog without `evidence`
+(engine.quality.metrics's in-memory shelves, whose neighbour lists come already cut) skips this.
+
 Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `book_id`
 (the Recommender, or engine.quality.metrics's in-memory shelves).
 """
@@ -22,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from engine.serve.evidence import CANDIDATE_POOL
 from engine.text import strip_accents
 
 Hits = list[tuple[int, float]]
@@ -58,6 +63,7 @@ class Pick:
     score: float
     because: list[str]
     meta: dict = field(default_factory=dict)
+    shared: list = field(default_factory=list)  # SharedPages of the pick and because[0]
 
 
 class PickList(list):
@@ -272,7 +278,13 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
         return PickList(reason=reason, skipped=skipped)
 
     n = max(NEIGHBOURS_PER_READ, 3 * k)
-    lists = rec.book_index.by_items([r.book for r in voters], n)
+    evidence = getattr(rec, "evidence", None)
+    if evidence is None:
+        lists = rec.book_index.by_items([r.book for r in voters], n)
+    else:
+        pools = rec.book_index.by_items([r.book for r in voters], max(n, CANDIDATE_POOL))
+        lists = [[(i, s) for i, s, _ in evidence.close_hits(r.book, hits)][:n]
+                 for r, hits in zip(voters, pools, strict=True)]
     votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
     radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
     likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
@@ -285,8 +297,13 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
         queues[interest_of[src]].append(cand)
 
     chosen = _deal(rec, queues, weight_of, k)
-    picks = [Pick(rec.titles[c], round(float(votes.score[c]), 4), votes.because(rec, c), rec.meta[c])
-             for c in chosen]
+    picks = []
+    for c in chosen:
+        because = votes.because(rec, c)
+        source = rec.find_book(because[0]) if because and evidence is not None else None
+        shared = [] if source is None else evidence.shared(source, c)
+        picks.append(Pick(rec.titles[c], round(float(votes.score[c]), 4), because, rec.meta[c],
+                          shared))
     return PickList(picks, None if picks else REASON_EXHAUSTED, skipped)
 
 
