@@ -56,10 +56,10 @@ def test_real_model_similar_skips_untrained_books(real):
     assert len(untrained) > 0
     assert real.similar(real.titles[untrained[0]], 5) == []
     for title in ("The Hobbit", "War and Peace", "The Selfish Gene"):
-        hits = real.similar(title, 20)
-        ids = [real.title_to_id[h.title] for h in hits]
-        assert len(hits) == 20 and title not in {h.title for h in hits}
-        assert real.has_links[ids].all()
+        for hits, full in ((real.nearest(title, 20), True), (real.similar(title, 20), False)):
+            ids = [real.title_to_id[h.title] for h in hits]
+            assert (len(hits) == 20 if full else 0 < len(hits) <= 20)
+            assert title not in {h.title for h in hits} and real.has_links[ids].all()
 
 
 @requires_shared_data
@@ -78,7 +78,6 @@ def test_real_model_answers_the_articles_questions(real):
 def test_books_about_puts_books_that_link_the_page_first(real):
     page = "stephen jay gould"
     pid = real.page_id(page)
-    start, end = real._linker_starts[pid], real._linker_starts[pid + 1]
-    linkers = {real.titles[b] for b in real._linkers[start:end]}
+    linkers = {real.titles[b] for b in real.evidence.books_of(pid)}
     answer = [n.title for n in real.books_about(page, len(linkers) + 5)]
     assert len(linkers) >= 3 and set(answer[:len(linkers)]) == linkers

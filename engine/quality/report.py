@@ -81,6 +81,11 @@ def parse_args(argv):
                         help="measure the weak-neighbour cut instead (prints a table; "
                              "EVALUATION.md is left alone)")
     parser.add_argument("--thresholds", help="with --evidence: comma-separated cuts to measure")
+    parser.add_argument("--blends", help="with --evidence: also re-rank the kept neighbours by "
+                             "cosine + BLEND x evidence, for each of these blends")
+    parser.add_argument("--evidence-lists", type=int, metavar="N",
+                        help="print the model's top-5 lists before and after the cut, and "
+                             "TF-IDF's, for the N most-read goodbooks-10k books in the catalog")
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be at least 1")
@@ -331,6 +336,11 @@ def main(argv=None) -> int:
     plan = Plan(list(range(args.first_seed, args.first_seed + n_seeds)),
                 2000 if args.quick else None, 2000 if args.quick else None,
                 400 if args.quick else 3000, args.split_seed)
+    if args.evidence_lists:
+        from engine.quality import evidence_cut
+
+        return evidence_cut.print_lists(args.model, settings.SHARED_GOODBOOKS_CSV,
+                                        args.evidence_lists)
     try:
         catalog, config = load_recipe(args)
         chosen = methods(config, args.methods)

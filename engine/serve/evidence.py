@@ -1,21 +1,27 @@
 """Why two books are alike: the Wikipedia pages both link, ranked by how much sharing each page
 says, and the rule that keeps a neighbour off a "like this" list when all it shares is weak.
 
-A page's strength is measured on the catalog itself, not listed by hand: how much more often two
-books that both link the page share an author than two books drawn at random (the lift), in
-natural-log units. Sharing "united states" lifts the chance about twofold (strength ~0.8), a
-publisher a few dozen times, an author's own page about two thousand times (~7.5).
-Pages with few linkers have few pairs to count, so their rate is pulled towards the pooled rate
+A page's strength is measured on the catalog itself, not listed by hand. Two lifts are counted
+over the pairs of books that both link the page: how much more often they share an author than
+two random books, and how much more often they share an infobox genre. Each is a log-lift in
+units of the most it could be (0: sharing the page says nothing; 1: it means a match for sure),
+and the strength is their sum (0 to 2). Either lift alone misleads: a publisher predicts a shared
+author (authors stay with publishers) but not the kind of book; a catch-all genre ("novel",
+"fantasy") predicts the genre field but hardly the author; a country predicts neither. An
+author's page, a series or a narrow genre ("southern gothic", "high fantasy") predict both.
+On the shared catalog: "united states" 0.21, "united kingdom" 0.24, Harper & Brothers 0.70,
+"novel" 1.10, "high fantasy" 1.53, "j. k. rowling" 1.67.
+Pages with few linkers have few pairs to count, so their rates are pulled towards the pooled rate
 of pages of about the same size (a Bayesian average with PRIOR_PAIRS pseudo-pairs).
 
-Two books' evidence is the summed strength of the pages they share (a naive-Bayes log-odds: a
-publisher and a narrow genre together can say as much as one specific page). A neighbour is "like
-this" when that sum reaches CLOSE_EVIDENCE. EVALUATION.md ("Evidence and the weak-neighbour
-cut") has the measurements behind both numbers.
+Two books' evidence is the summed strength of the pages they share (naive-Bayes style: a
+publisher and a genre together can say as much as one specific page). A neighbour is "like this"
+when that sum reaches CLOSE_EVIDENCE. EVALUATION.md ("Evidence and the weak-neighbour cut") has
+the measurements behind the numbers.
 
-Memory: the pairs as one CSR (int32 pages per book) and one float32 strength per page: under
-1 MB for the shared catalog, ~6 MB for a 1.2 M-pair fresh catalog. Everything is built from the
-model directory's pairs and catalog metadata in well under a second.
+Memory: the pairs as two CSRs of int32 (pages per book, books per page) and one float32 per page:
+about 1 MB for the shared catalog, ~10 MB for a 1.2 M-pair fresh catalog; built from the model
+directory's pairs and metadata on first use, in well under a second.
 """
 
 from __future__ import annotations
@@ -28,8 +34,8 @@ import numpy as np
 from engine.text import clean_link
 
 PRIOR_PAIRS = 10.0  # pseudo-pairs of the size-class rate added to every page's own count
-# A neighbour is shown as "like this" when its shared pages sum to at least this (nats of lift):
-# log(150), a little above one publisher or one broad genre; chosen in EVALUATION.md.
+# A neighbour is shown as "like this" when its shared pages' strengths sum to at least this: more
+# than a catch-all genre with a country, or a big publisher with one; chosen in EVALUATION.md.
 CLOSE_EVIDENCE = 1.4
 # `similar` and `next` choose among this many nearest books by cosine: the ones sharing enough
 # evidence, in cosine order. EVALUATION.md measures the rule with the same pool.
