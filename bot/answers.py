@@ -124,6 +124,7 @@ class Pick:
 class Picks:
     items: list[Pick]
     history_size: int
+    note: str = ""  # why the list is shorter than asked
 
 
 @dataclass(frozen=True)

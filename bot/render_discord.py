@@ -135,6 +135,8 @@ def _(answer: a.Picks, prefix: str = "!") -> Reply:
         lines.append(book_row(i, pick.book)
                      + (f"\n  because you read {safe(because, 300)}" if because else "")
                      + why_line(both(pick.shared)))
+    if answer.note:
+        lines.append(safe(answer.note))
     return paged("Picks for you", lines, f"from {books(answer.history_size)} on your shelf")
 
 

@@ -128,6 +128,8 @@ def _(answer: a.Picks, prefix: str = "!") -> str:
                    both(pick.shared)]
         if any(reasons):
             lines.append("    " + "; ".join(r for r in reasons if r))
+    if answer.note:
+        lines.append(answer.note)
     return "\n".join(lines)
 
 

@@ -351,7 +351,7 @@ class ShelfService:
             sources = [self.book(t) for t in p.because[:1]]
             items.append(a.Pick(book, float(p.score), list(p.because),
                                 shared_labels(getattr(p, "shared", ()), book, *sources)))
-        return a.Picks(items, len(reads))
+        return a.Picks(items, len(reads), picks.reason or "")
 
     async def import_goodreads(self, user: str, data: bytes) -> a.Answer:
         try:

@@ -71,6 +71,8 @@ def test_the_tiny_model_shows_only_close_books_and_says_why(tiny):
     assert [h.similarity for h in hits] == sorted((h.similarity for h in hits), reverse=True)
     picks = tiny.recommend([a_read("The Hobbit")], 5)
     assert picks and all(p.shared for p in picks)
+    few = tiny.recommend([a_read("The Hobbit")], 20)
+    assert 0 < len(few) < 20 and few.reason.startswith(f"Only {len(few)} close picks")
 
 
 def a_read(title):

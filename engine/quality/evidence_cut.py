@@ -228,4 +228,10 @@ def print_lists(model_dir, books_csv, n: int, k: int = 5, log=print) -> int:
         sims[~rec.has_links] = -np.inf
         log("  tfidf:  " + " | ".join(name(int(i)) for i in np.argsort(-sims, kind="stable")[:k]))
     log(f"\n{shown} of {full} slots shown after the cut (close >= {rec.evidence.close:g})")
+    rng = np.random.default_rng(ev.SPLIT_SEED)
+    sample = rng.choice(np.flatnonzero(rec.has_links), min(2000, int(rec.has_links.sum())),
+                        replace=False)
+    lengths = np.array([len(rec.similar(rec.titles[int(b)], 10)) for b in sample])
+    log(f"over {len(sample)} random linked books: {lengths.mean() / 10:.3f} of the top-10 slots "
+        f"shown, {np.mean(lengths == 10):.3f} of lists full, {np.mean(lengths == 0):.3f} empty")
     return 0

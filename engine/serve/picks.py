@@ -8,8 +8,8 @@ first gets one pick, then seats go by weight), so a mixed shelf gets picks from 
 author and no series takes more than a few seats. Every pick names the reads it comes from.
 
 A read votes only for neighbours it shares enough evidence with (engine.serve.evidence, the rule
-`similar` shows), chosen among its CANDIDATE_POOL nearest books; a catalog without `evidence`
-(engine.quality.metrics's in-memory shelves, whose neighbour lists come already cut) skips this.
+`similar` shows), chosen among its CANDIDATE_POOL nearest books; a catalog whose `evidence` is
+missing or None (the evaluation's plain lists) skips the cut. A list shorter than asked says why.
 
 Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `book_id`
 (the Recommender, or engine.quality.metrics's in-memory shelves).
@@ -95,6 +95,8 @@ REASON_NO_LIKES = ("Every book in your history is rated 1 or 2: rate a book you 
 REASON_NO_LINKS = ("The books in your history have no Wikipedia links in the model, so nothing "
                    "is known to be near them yet.")
 REASON_EXHAUSTED = "Nothing new is near the books you liked."
+REASON_FEW = ("Only {n} close pick{s}: the books you liked share few specific Wikipedia pages "
+              "with books you have not read.")
 
 
 @dataclass
@@ -304,7 +306,9 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
         shared = [] if source is None else evidence.shared(source, c)
         picks.append(Pick(rec.titles[c], round(float(votes.score[c]), 4), because, rec.meta[c],
                           shared))
-    return PickList(picks, None if picks else REASON_EXHAUSTED, skipped)
+    reason = None if len(picks) == k else REASON_EXHAUSTED if not picks else REASON_FEW.format(
+        n=len(picks), s="" if len(picks) == 1 else "s")
+    return PickList(picks, reason, skipped)
 
 
 class _Votes:
