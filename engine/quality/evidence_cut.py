@@ -201,13 +201,15 @@ def famous_books(rec, books_csv, n: int) -> list[int]:
     return chosen
 
 
-def print_lists(model_dir, books_csv, n: int, k: int = 5, log=print) -> int:
+def print_lists(model_dir, books_csv, n: int, k: int = 5, log=print, blend=None) -> int:
     """Top-k lists of the shipped model for n famous books: by cosine alone (before), as served
     (after the cut, with the shared pages) and TF-IDF item-kNN's, for a reader to judge."""
     from engine.quality.methods import TfidfKnn
     from engine.serve.recommender import Recommender
 
     rec = Recommender.load(model_dir)
+    if blend is not None:
+        rec.rank_blend = blend
     tfidf = TfidfKnn().fit(rec.files.pairs, len(rec.titles), len(rec.pages))
 
     def name(book: int) -> str:
@@ -227,7 +229,8 @@ def print_lists(model_dir, books_csv, n: int, k: int = 5, log=print) -> int:
         sims[book] = -np.inf
         sims[~rec.has_links] = -np.inf
         log("  tfidf:  " + " | ".join(name(int(i)) for i in np.argsort(-sims, kind="stable")[:k]))
-    log(f"\n{shown} of {full} slots shown after the cut (close >= {rec.evidence.close:g})")
+    log(f"\n{shown} of {full} slots shown after the cut (close >= {rec.evidence.close:g}, "
+        f"re-ranked +{rec.rank_blend:g} x evidence)")
     rng = np.random.default_rng(ev.SPLIT_SEED)
     sample = rng.choice(np.flatnonzero(rec.has_links), min(2000, int(rec.has_links.sum())),
                         replace=False)

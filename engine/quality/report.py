@@ -82,7 +82,8 @@ def parse_args(argv):
                              "EVALUATION.md is left alone)")
     parser.add_argument("--thresholds", help="with --evidence: comma-separated cuts to measure")
     parser.add_argument("--blends", help="with --evidence: also re-rank the kept neighbours by "
-                             "cosine + BLEND x evidence, for each of these blends")
+                             "cosine + BLEND x evidence, for each of these blends; with "
+                             "--evidence-lists: the one blend to show")
     parser.add_argument("--evidence-lists", type=int, metavar="N",
                         help="print the model's top-5 lists before and after the cut, and "
                              "TF-IDF's, for the N most-read goodbooks-10k books in the catalog")
@@ -339,8 +340,9 @@ def main(argv=None) -> int:
     if args.evidence_lists:
         from engine.quality import evidence_cut
 
+        blend = float(args.blends) if args.blends else None
         return evidence_cut.print_lists(args.model, settings.SHARED_GOODBOOKS_CSV,
-                                        args.evidence_lists)
+                                        args.evidence_lists, blend=blend)
     try:
         catalog, config = load_recipe(args)
         chosen = methods(config, args.methods)

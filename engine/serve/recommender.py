@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.errors import ModelDirError, WikishelfError
 from engine.model_dir import ModelFiles, open_model
-from engine.serve.evidence import CANDIDATE_POOL, Evidence, SharedPage
+from engine.serve.evidence import CANDIDATE_POOL, RANK_BLEND, Evidence, SharedPage
 from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
 from engine.serve.picks import HistoryItem, Pick, PickList, book_series, recommend_from_history
 from engine.serve.titles import Resolution, TitleResolver
@@ -154,6 +154,8 @@ class Recommender:
                 return match[2]
         raise UnknownPage(text)
 
+    rank_blend = RANK_BLEND
+
     @cached_property
     def evidence(self) -> Evidence:
         """Shared pages and their strengths, built from the pairs on first use (~0.1 s, < 1 MB
@@ -173,15 +175,15 @@ class Recommender:
     # -- answers --
     def similar(self, title: str, k: int = 10) -> NeighbourList:
         """The books shown as "like this", best first: among the CANDIDATE_POOL nearest by cosine
-        (the book itself and untrained books excluded), those sharing enough evidence, in cosine
-        order, each with its strongest shared pages. Shorter than k (with a `reason`) when fewer
-        are close; empty when the book itself has no links."""
+        (the book itself and untrained books excluded), those sharing enough evidence, ranked by
+        cosine + RANK_BLEND x evidence, each with its strongest shared pages. Shorter than k (with
+        a `reason`) when fewer are close; empty when the book itself has no links."""
         book = self.book_id(title)
         k = self._k(k)
         if not self.has_links[book] or k == 0:
             return NeighbourList()
         hits = self.book_index.by_item(book, max(k, CANDIDATE_POOL))
-        kept = self.evidence.close_hits(book, hits)[:k]
+        kept = self.evidence.close_hits(book, hits, self.rank_blend)[:k]
         reason = few_matches_reason(len(kept)) if len(kept) < min(k, len(hits)) else None
         return NeighbourList([self.neighbour(i, s, book, e) for i, s, e in kept], reason)
 
