@@ -101,7 +101,9 @@ def test_recent_reads_weigh_more(case):
 
     def picks_from(newer, older):
         history = [HistoryItem(older, 5, NOW - 900 * DAY), HistoryItem(newer, 5, NOW)]
-        picks = rec.recommend(history, 4)  # within what the author caps let one interest fill
+        # Few enough seats that the author caps and the evidence cut (War and Peace has only
+        # Tolstoy close by) still leave the newer interest room for more than the older.
+        picks = rec.recommend(history, 3)
         return picks[0].because[0], sum(newer in p.because for p in picks), sum(
             older in p.because for p in picks)
 
@@ -121,7 +123,8 @@ def test_no_author_or_series_fills_the_list(case):
     if name == "real":
         hp = rec.recommend(liked("Harry Potter and the Philosopher's Stone"), 10)
         assert sum(p.title.startswith("Harry Potter") for p in hp) <= cap
-        assert len(hp) == 10
+        # Past the cap only books that share real evidence may fill; a shorter list says so.
+        assert len(hp) == 10 or hp.reason.startswith(f"Only {len(hp)} close picks")
 
 
 def test_messy_histories_are_cleaned_not_fatal(case):
