@@ -61,7 +61,12 @@ class NoMatch:
 class SimilarBooks:
     book: Book
     items: list[tuple[Book, float]]
-    note: str = ""
+    note: str = ""  # why the list is empty or shorter than asked
+    # Per item, the strongest Wikipedia pages both books link (the evidence shown), or ().
+    shared: list[tuple[str, ...]] = field(default_factory=list)
+
+    def why(self, i: int) -> tuple[str, ...]:
+        return self.shared[i] if i < len(self.shared) else ()
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,14 @@ class Pick:
     book: Book
     score: float
     because: list[str]
+    shared: tuple[str, ...] = ()  # the strongest pages the pick and because[0] both link
 
 
 @dataclass(frozen=True)
 class Picks:
     items: list[Pick]
     history_size: int
+    note: str = ""  # why the list is shorter than asked
 
 
 @dataclass(frozen=True)

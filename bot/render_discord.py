@@ -10,7 +10,7 @@ from functools import singledispatch
 import discord
 
 from bot import answers as a
-from bot.render_text import books, byline, stars
+from bot.render_text import books, both, byline, stars
 from bot.render_text import render as render_text
 
 MESSAGE_LIMIT = 2000
@@ -97,9 +97,17 @@ def render(answer, prefix: str = "!") -> Reply:
     return Reply(content=safe(render_text(answer, prefix)))
 
 
+WHY_LIMIT = 200  # characters of an evidence line: ten lines stay far inside an embed
+
+
+def why_line(text: str) -> str:
+    return f"\n  {safe(text, WHY_LIMIT)}" if text else ""
+
+
 @render.register
 def _(answer: a.SimilarBooks, prefix: str = "!") -> Reply:
-    lines = [book_row(i, b, f"{sim:.2f}") for i, (b, sim) in enumerate(answer.items, 1)]
+    lines = [book_row(i + 1, b, f"{sim:.2f}") + why_line(both(answer.why(i)))
+             for i, (b, sim) in enumerate(answer.items)]
     if answer.note:
         lines.append(safe(answer.note))
     return paged(f"Books like {answer.book.title}", lines, "similarity from Wikipedia links",
@@ -125,7 +133,10 @@ def _(answer: a.Picks, prefix: str = "!") -> Reply:
     for i, pick in enumerate(answer.items, 1):
         because = ", ".join(pick.because)
         lines.append(book_row(i, pick.book)
-                     + (f"\n  because you read {safe(because, 300)}" if because else ""))
+                     + (f"\n  because you read {safe(because, 300)}" if because else "")
+                     + why_line(both(pick.shared)))
+    if answer.note:
+        lines.append(safe(answer.note))
     return paged("Picks for you", lines, f"from {books(answer.history_size)} on your shelf")
 
 

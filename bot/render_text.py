@@ -28,6 +28,14 @@ def book_line(book: a.Book, with_url: bool = True) -> str:
     return text + (f" <{book.url}>" if with_url and book.url else "")
 
 
+SHARED_SEPARATOR = " · "
+
+
+def both(pages) -> str:
+    """'both: J. R. R. Tolkien · high fantasy', or '' when nothing is shared."""
+    return ("both: " + SHARED_SEPARATOR.join(pages)) if pages else ""
+
+
 def did_you_mean(answer: a.NoMatch, prefix: str = "!") -> str:
     if answer.series:
         head = f"“{answer.query}” is a series ({answer.series}); which book?"
@@ -59,7 +67,10 @@ def _(answer: a.NoMatch, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.SimilarBooks, prefix: str = "!") -> str:
     lines = [f"Books like {book_line(answer.book, with_url=False)}:"]
-    lines += [f"{i:>2}. {book_line(b)} ({sim:.2f})" for i, (b, sim) in enumerate(answer.items, 1)]
+    for i, (b, sim) in enumerate(answer.items):
+        lines.append(f"{i + 1:>2}. {book_line(b)} ({sim:.2f})")
+        if why := both(answer.why(i)):
+            lines.append(f"    {why}")
     if answer.note:
         lines.append(answer.note)
     return "\n".join(lines)
@@ -116,8 +127,12 @@ def _(answer: a.Picks, prefix: str = "!") -> str:
     lines = [f"Picks for you (from {books(answer.history_size)} on your shelf):"]
     for i, pick in enumerate(answer.items, 1):
         lines.append(f"{i:>2}. {book_line(pick.book)}")
-        if pick.because:
-            lines.append(f"    because you read {', '.join(pick.because)}")
+        reasons = [f"because you read {', '.join(pick.because)}" if pick.because else "",
+                   both(pick.shared)]
+        if any(reasons):
+            lines.append("    " + "; ".join(r for r in reasons if r))
+    if answer.note:
+        lines.append(answer.note)
     return "\n".join(lines)
 
 

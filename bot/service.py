@@ -29,7 +29,7 @@ from engine.serve.picks import HistoryItem
 from engine.serve.readings import TRAILING_NUMBER
 from engine.serve.readings import whole_number as parse_whole_number
 from engine.serve.titles import Resolution, normalise
-from engine.text import wikipedia_url
+from engine.text import clean_link, wikipedia_url
 
 log = logging.getLogger(__name__)
 
@@ -220,10 +220,14 @@ class ShelfService:
                                   k + min(len(dismissed), DISMISS_LOOKAHEAD))
         if isinstance(hits, a.Problem):
             return hits
+        note = getattr(hits, "reason", None) or (
+            "" if hits else "This book has too few Wikipedia links to compare it with others.")
         hits = [n for n in hits if n.title not in dismissed][:k]
-        note = "" if hits else "This book has too few Wikipedia links to compare it with others."
-        return a.SimilarBooks(self.book(title),
-                              [(self.book(n.title), float(n.similarity)) for n in hits], note)
+        book = self.book(title)
+        items = [(self.book(n.title), float(n.similarity)) for n in hits]
+        shared = [shared_labels(n.shared, book, other) for n, (other, _) in zip(hits, items,
+                                                                                 strict=True)]
+        return a.SimilarBooks(book, items, note, shared)
 
     async def _dismissed_if_possible(self, user: str) -> list[str]:
         # `similar` needs no history: with the database away it answers, unfiltered.
@@ -369,8 +373,13 @@ class ShelfService:
         if not picks:  # the engine says why (all dislikes, no links, nothing new nearby)
             return a.Problem(picks.reason or "Nothing to suggest yet: rate a few books you liked "
                                              "(3 to 5).")
-        return a.Picks([a.Pick(self.book(p.title), float(p.score), list(p.because))
-                        for p in picks], len(reads))
+        items = []
+        for p in picks:
+            book = self.book(p.title)
+            sources = [self.book(t) for t in p.because[:1]]
+            items.append(a.Pick(book, float(p.score), list(p.because),
+                                shared_labels(getattr(p, "shared", ()), book, *sources)))
+        return a.Picks(items, len(reads), picks.reason or "")
 
     async def import_goodreads(self, user: str, data: bytes) -> a.Answer:
         try:
@@ -483,6 +492,18 @@ class ShelfService:
                 return self._no_match(text, resolution)
             title = resolution.title
         return a.Undismissed(self.book(title), await self.store.undismiss(user, title))
+
+
+def shared_labels(shared, *books: a.Book) -> tuple[str, ...]:
+    """Shared pages as a reader reads them: an author's page in the catalog's spelling of the
+    name ('J. K. Rowling', not 'j. k. rowling'), a category without its prefix."""
+    authors = {clean_link(b.author): b.author for b in books if b.author}
+    labels = []
+    for page in (getattr(s, "page", s) for s in shared):
+        label = authors.get(page) or page.removeprefix("category:")
+        if label and label not in labels:
+            labels.append(label)
+    return tuple(labels)
 
 
 def _same_author(left: str, right: str) -> bool:

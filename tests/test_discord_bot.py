@@ -145,4 +145,4 @@ async def test_every_answer_fits_discord_limits(bot):
             if embed is not None:
                 assert len(embed) <= 6000 and len(embed.description or "") <= 4096
                 assert len(embed.title or "") <= 256 and len(embed.fields) <= 25
-    assert render(await service.similar("The Hobbit", 25)).pages  # long answers get buttons
+    assert render(await service.about("Middle-earth", 25)).pages  # long answers get buttons

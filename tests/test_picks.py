@@ -101,7 +101,9 @@ def test_recent_reads_weigh_more(case):
 
     def picks_from(newer, older):
         history = [HistoryItem(older, 5, NOW - 900 * DAY), HistoryItem(newer, 5, NOW)]
-        picks = rec.recommend(history, 8)
+        # Few enough seats that the author caps and the evidence cut (War and Peace has only
+        # Tolstoy close by) still leave the newer interest room for more than the older.
+        picks = rec.recommend(history, 3)
         return picks[0].because[0], sum(newer in p.because for p in picks), sum(
             older in p.because for p in picks)
 
@@ -121,7 +123,8 @@ def test_no_author_or_series_fills_the_list(case):
     if name == "real":
         hp = rec.recommend(liked("Harry Potter and the Philosopher's Stone"), 10)
         assert sum(p.title.startswith("Harry Potter") for p in hp) <= cap
-        assert len(hp) == 10
+        # Past the cap only books that share real evidence may fill; a shorter list says so.
+        assert len(hp) == 10 or hp.reason.startswith(f"Only {len(hp)} close picks")
 
 
 def test_messy_histories_are_cleaned_not_fatal(case):
@@ -136,8 +139,8 @@ def test_messy_histories_are_cleaned_not_fatal(case):
         HistoryItem("", 3),
         HistoryItem(None, 3),  # type: ignore[arg-type]
     ]
-    picks = rec.recommend(history, 5)
-    assert isinstance(picks, PickList) and isinstance(picks, list) and len(picks) == 5
+    picks = rec.recommend(history, 4)  # an author cap of 2 + 2 books by others in the cluster
+    assert isinstance(picks, PickList) and isinstance(picks, list) and len(picks) == 4
     assert "A Book That Was Removed From The Model Long Ago (2009 novel)" in picks.skipped
     assert set(first).isdisjoint(p.title for p in picks)
 
@@ -161,7 +164,8 @@ def test_the_evaluations_catalog_picks_what_the_recommender_picks(tiny):
         def by_items(self, items, k):
             return tiny.book_index.by_items(items, k)
 
-    catalog = EvalCatalog(tiny.titles, tiny.meta, tiny.series, tiny.has_links, SameNeighbours())
+    catalog = EvalCatalog(tiny.titles, tiny.meta, tiny.series, tiny.has_links, SameNeighbours(),
+                          tiny.evidence)
     history = liked("The Hobbit", "War and Peace")
     picks = [p.title for p in recommend_from_history(catalog, history, 6)]
     assert picks == [p.title for p in tiny.recommend(history, 6)] and len(picks) == 6

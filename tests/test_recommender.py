@@ -17,7 +17,9 @@ def test_similar_excludes_the_book_and_ranks_its_cluster_first(tiny):
     assert "The Two Towers" not in titles and len(titles) == 6
     assert len(set(titles[:5]) & TOLKIEN) >= 4
     sims = [h.similarity for h in hits]
-    assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
+    assert all(-1 <= s <= 1 for s in sims)  # the order (cosine + evidence): tests/test_evidence.py
+    nearest = tiny.nearest("The Two Towers", 25)
+    assert [n.similarity for n in nearest] == sorted((n.similarity for n in nearest), reverse=True)
     assert hits[0].meta["url"].startswith("https://en.wikipedia.org/wiki/")
 
 
@@ -32,7 +34,8 @@ def test_similar_accepts_typed_text_and_rejects_unknown_titles(tiny):
 def test_k_is_clamped(tiny):
     assert tiny.similar("The Hobbit", 0) == []
     assert tiny.similar("The Hobbit", -4) == []
-    assert len(tiny.similar("The Hobbit", 10**9)) == int(tiny.has_links.sum()) - 1
+    assert len(tiny.nearest("The Hobbit", 10**9)) == int(tiny.has_links.sum()) - 1
+    assert 0 < len(tiny.similar("The Hobbit", 10**9)) < int(tiny.has_links.sum()) - 1
 
 
 def test_similar_pages_and_books_about_a_page(tiny):
@@ -55,10 +58,10 @@ def test_real_model_similar_skips_untrained_books(real):
     assert len(untrained) > 0
     assert real.similar(real.titles[untrained[0]], 5) == []
     for title in ("The Hobbit", "War and Peace", "The Selfish Gene"):
-        hits = real.similar(title, 20)
-        ids = [real.title_to_id[h.title] for h in hits]
-        assert len(hits) == 20 and title not in {h.title for h in hits}
-        assert real.has_links[ids].all()
+        for hits, full in ((real.nearest(title, 20), True), (real.similar(title, 20), False)):
+            ids = [real.title_to_id[h.title] for h in hits]
+            assert (len(hits) == 20 if full else 0 < len(hits) <= 20)
+            assert title not in {h.title for h in hits} and real.has_links[ids].all()
 
 
 @requires_shared_data
@@ -77,7 +80,6 @@ def test_real_model_answers_the_articles_questions(real):
 def test_books_about_puts_books_that_link_the_page_first(real):
     page = "stephen jay gould"
     pid = real.page_id(page)
-    start, end = real._linker_starts[pid], real._linker_starts[pid + 1]
-    linkers = {real.titles[b] for b in real._linkers[start:end]}
+    linkers = {real.titles[b] for b in real.evidence.books_of(pid)}
     answer = [n.title for n in real.books_about(page, len(linkers) + 5)]
     assert len(linkers) >= 3 and set(answer[:len(linkers)]) == linkers

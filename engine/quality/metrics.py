@@ -261,6 +261,7 @@ class EvalCatalog:
     series: list[str | None]
     has_links: np.ndarray
     book_index: NeighbourTable
+    evidence: object | None = None  # an engine.serve.evidence.Evidence: picks apply its cut
 
     def __post_init__(self):
         self.title_to_id = {t: i for i, t in enumerate(self.titles)}

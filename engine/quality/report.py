@@ -77,6 +77,16 @@ def parse_args(argv):
     parser.add_argument("--min-link-count", type=int,
                         help="rebuild the catalog from --data with this threshold")
     parser.add_argument("--data", type=Path, default=settings.data_dir())
+    parser.add_argument("--evidence", action="store_true",
+                        help="measure the weak-neighbour cut instead (prints a table; "
+                             "EVALUATION.md is left alone)")
+    parser.add_argument("--thresholds", help="with --evidence: comma-separated cuts to measure")
+    parser.add_argument("--blends", help="with --evidence: also re-rank the kept neighbours by "
+                             "cosine + BLEND x evidence, for each of these blends; with "
+                             "--evidence-lists: the one blend to show")
+    parser.add_argument("--evidence-lists", type=int, metavar="N",
+                        help="print the model's top-5 lists before and after the cut, and "
+                             "TF-IDF's, for the N most-read goodbooks-10k books in the catalog")
     args = parser.parse_args(argv)
     if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be at least 1")
@@ -327,6 +337,12 @@ def main(argv=None) -> int:
     plan = Plan(list(range(args.first_seed, args.first_seed + n_seeds)),
                 2000 if args.quick else None, 2000 if args.quick else None,
                 400 if args.quick else 3000, args.split_seed)
+    if args.evidence_lists:
+        from engine.quality import evidence_cut
+
+        blend = float(args.blends) if args.blends else None
+        return evidence_cut.print_lists(args.model, settings.SHARED_GOODBOOKS_CSV,
+                                        args.evidence_lists, blend=blend)
     try:
         catalog, config = load_recipe(args)
         chosen = methods(config, args.methods)
@@ -346,6 +362,11 @@ def main(argv=None) -> int:
         f"pairs; {len(split.test_books):,} test books; {len(cases):,} leave-one-out cases; "
         f"recipe {config}")
 
+    if args.evidence:
+        from engine.quality import evidence_cut
+
+        return evidence_cut.main(args, catalog, config, chosen, plan, split, authorless, authors,
+                                 cases, log)
     per_seed: list[dict] = [{} for _ in plan.seeds]
     train_seconds = []
     for method in chosen:

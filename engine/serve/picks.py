@@ -7,6 +7,10 @@ near each other form one interest, and the list is dealt out interest by interes
 first gets one pick, then seats go by weight), so a mixed shelf gets picks from each side. No
 author and no series takes more than a few seats. Every pick names the reads it comes from.
 
+A read votes only for neighbours it shares enough evidence with (engine.serve.evidence, the rule
+`similar` shows), chosen among its CANDIDATE_POOL nearest books; a catalog whose `evidence` is
+missing or None (the evaluation's plain lists) skips the cut. A list shorter than asked says why.
+
 Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `book_id`
 (the Recommender, or engine.quality.metrics's in-memory shelves).
 """
@@ -22,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from engine.serve.evidence import CANDIDATE_POOL
 from engine.text import strip_accents
 
 Hits = list[tuple[int, float]]
@@ -59,6 +64,7 @@ class Pick:
     score: float
     because: list[str]
     meta: dict = field(default_factory=dict)
+    shared: list = field(default_factory=list)  # SharedPages of the pick and because[0]
 
 
 class PickList(list):
@@ -90,6 +96,8 @@ REASON_NO_LIKES = ("Every book in your history is rated 1 or 2: rate a book you 
 REASON_NO_LINKS = ("The books in your history have no Wikipedia links in the model, so nothing "
                    "is known to be near them yet.")
 REASON_EXHAUSTED = "Nothing new is near the books you liked."
+REASON_FEW = ("Only {n} close pick{s}: the books you liked share few specific Wikipedia pages "
+              "with books you have not read.")
 
 
 @dataclass
@@ -275,7 +283,13 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10,
         return PickList(reason=reason, skipped=skipped)
 
     n = max(NEIGHBOURS_PER_READ, 3 * k)
-    lists = rec.book_index.by_items([r.book for r in voters], n)
+    evidence = getattr(rec, "evidence", None)
+    if evidence is None:
+        lists = rec.book_index.by_items([r.book for r in voters], n)
+    else:
+        pools = rec.book_index.by_items([r.book for r in voters], max(n, CANDIDATE_POOL))
+        lists = [[(i, s) for i, s, _ in evidence.close_hits(r.book, hits)][:n]
+                 for r, hits in zip(voters, pools, strict=True)]
     # Exact titles only: a dismissal must never knock out a look-alike.
     excluded = [rec.title_to_id[t] for t in exclude if t in rec.title_to_id]
     never = np.fromiter([*reads, *excluded], dtype=np.int64)
@@ -291,9 +305,16 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10,
         queues[interest_of[src]].append(cand)
 
     chosen = _deal(rec, queues, weight_of, k)
-    picks = [Pick(rec.titles[c], round(float(votes.score[c]), 4), votes.because(rec, c), rec.meta[c])
-             for c in chosen]
-    return PickList(picks, None if picks else REASON_EXHAUSTED, skipped)
+    picks = []
+    for c in chosen:
+        because = votes.because(rec, c)
+        source = rec.find_book(because[0]) if because and evidence is not None else None
+        shared = [] if source is None else evidence.shared(source, c)
+        picks.append(Pick(rec.titles[c], round(float(votes.score[c]), 4), because, rec.meta[c],
+                          shared))
+    reason = None if len(picks) == k else REASON_EXHAUSTED if not picks else REASON_FEW.format(
+        n=len(picks), s="" if len(picks) == 1 else "s")
+    return PickList(picks, reason, skipped)
 
 
 class _Votes:

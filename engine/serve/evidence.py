@@ -1,0 +1,176 @@
+"""Why two books are alike: the Wikipedia pages both link, ranked by how much sharing each page
+says, and the rule that keeps a neighbour off a "like this" list when all it shares is weak.
+
+A page's strength is measured on the catalog itself, not listed by hand. Two lifts are counted
+over the pairs of books that both link the page: how much more often they share an author than
+two random books, and how much more often they share an infobox genre. Each is a log-lift in
+units of the most it could be (0: sharing the page says nothing; 1: it means a match for sure),
+and the strength is their sum (0 to 2). Either lift alone misleads: a publisher predicts a shared
+author (authors stay with publishers) but not the kind of book; a catch-all genre ("novel",
+"fantasy") predicts the genre field but hardly the author; a country predicts neither. An
+author's page, a series or a narrow genre ("southern gothic", "high fantasy") predict both.
+On the shared catalog: "united states" 0.21, "united kingdom" 0.24, Harper & Brothers 0.70,
+"novel" 1.10, "high fantasy" 1.53, "j. k. rowling" 1.67.
+Pages with few linkers have few pairs to count, so their rates are pulled towards the pooled rate
+of pages of about the same size (a Bayesian average with PRIOR_PAIRS pseudo-pairs).
+
+Two books' evidence is the summed strength of the pages they share (naive-Bayes style: a
+publisher and a genre together can say as much as one specific page). A neighbour is "like this"
+when that sum reaches CLOSE_EVIDENCE. EVALUATION.md ("Evidence and the weak-neighbour cut") has
+the measurements behind the numbers.
+
+Memory: the pairs as two CSRs of int32 (pages per book, books per page) and one float32 per page:
+about 1 MB for the shared catalog, ~10 MB for a 1.2 M-pair fresh catalog; built from the model
+directory's pairs and metadata on first use, in well under a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.text import clean_link
+
+PRIOR_PAIRS = 10.0  # pseudo-pairs of the size-class rate added to every page's own count
+# A neighbour is shown as "like this" when its shared pages' strengths sum to at least this: more
+# than a catch-all genre with a country, or a big publisher with one; chosen in EVALUATION.md.
+CLOSE_EVIDENCE = 1.4
+# `similar` and `next` choose among this many nearest books by cosine: the ones sharing enough
+# evidence, in cosine order. EVALUATION.md measures the rule with the same pool.
+CANDIDATE_POOL = 200
+# The kept neighbours are ranked by cosine + RANK_BLEND x evidence: a book sharing an author's
+# page and a narrow genre goes above one sharing only the genre, at nearly the same cosine.
+RANK_BLEND = 0.05
+# Pages below this strength are never offered as the reason (they are still counted in the sum).
+SHOWN_MIN_STRENGTH = 0.5
+
+
+def field_labels(meta: Sequence[Mapping], key: str) -> np.ndarray:
+    """A small integer per distinct value of a metadata field (case and spacing folded),
+    -1 for none."""
+    ids: dict[str, int] = {}
+    out = np.full(len(meta), -1, dtype=np.int64)
+    for book, m in enumerate(meta):
+        value = clean_link(str(m.get(key) or ""))
+        if value:
+            out[book] = ids.setdefault(value, len(ids))
+    return out
+
+
+def measured_strength(pairs: np.ndarray, n_pages: int, authors: np.ndarray,
+                      genres: np.ndarray) -> np.ndarray:
+    """The author lift plus the genre lift of every page (see the module's docstring)."""
+    return page_strength(pairs, authors, n_pages) + page_strength(pairs, genres, n_pages)
+
+
+def _pairs_within(counts: np.ndarray) -> np.ndarray:
+    counts = counts.astype(np.float64)
+    return counts * (counts - 1) / 2
+
+
+def page_strength(pairs: np.ndarray, labels: np.ndarray, n_pages: int,
+                  prior_pairs: float = PRIOR_PAIRS) -> np.ndarray:
+    """Per page, log(P(same label | both books link it) / P(same label)) / log(1 / P(same label)):
+    0 when sharing the page says nothing, 1 when it means the same label for sure; each page's
+    rate shrunk towards the pooled rate of pages within a factor 2 of its size.
+    `labels` holds one id per book (-1: unknown; such books count as sharing with no one)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    labels = np.asarray(labels, dtype=np.int64)
+    degree = np.bincount(pairs[:, 1], minlength=n_pages)
+    known = labels >= 0
+    label_sizes = np.bincount(labels[known]) if known.any() else np.zeros(1)
+    base = _pairs_within(label_sizes).sum() / max(_pairs_within(np.array([known.sum()]))[0], 1.0)
+    if base <= 0 or len(pairs) == 0:
+        return np.zeros(n_pages, dtype=np.float32)
+    # Same-label pairs per page among its labelled linkers: count each (page, label) once.
+    linked = pairs[known[pairs[:, 0]]]
+    width = int(labels.max()) + 1
+    keys, counts = np.unique(linked[:, 1] * width + labels[linked[:, 0]], return_counts=True)
+    same = np.bincount(keys // width, weights=_pairs_within(counts), minlength=n_pages)
+    total = _pairs_within(np.bincount(linked[:, 1], minlength=n_pages))
+    # Size classes by all linkers: a page's specificity is how many books link it.
+    size_class = np.floor(np.log2(np.maximum(degree, 1))).astype(np.int64)
+    pooled = (np.bincount(size_class, weights=same) / np.maximum(np.bincount(size_class, weights=total), 1))
+    prior = pooled[size_class]
+    rate = (same + prior_pairs * prior) / (total + prior_pairs)
+    # In units of the most a page could say (a sure match: rate 1), so that one threshold means
+    # the same on a 100-book test catalog as on a 50,000-book one.
+    lift = np.log(np.maximum(rate, 1e-12) / base) / max(np.log(1 / base), 1e-6)
+    return np.clip(lift, 0.0, 1.0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    page: str
+    strength: float
+
+
+class Evidence:
+    """The pages of every book and the books of every page (two CSRs of int32), and the
+    strength of every page."""
+
+    def __init__(self, pairs: np.ndarray, n_books: int, pages: Sequence[str], strength: np.ndarray,
+                 close: float = CLOSE_EVIDENCE):
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        self.n_books = n_books
+        self.pages = pages
+        self.strength = np.asarray(strength, dtype=np.float32)
+        self.close = close
+        by_book = np.lexsort((pairs[:, 1], pairs[:, 0]))
+        self.book_pages = pairs[by_book, 1].astype(np.int32)
+        self.book_starts = np.searchsorted(pairs[by_book, 0], np.arange(n_books + 1))
+        by_page = np.lexsort((pairs[:, 0], pairs[:, 1]))
+        self.page_books = pairs[by_page, 0].astype(np.int32)
+        self.page_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.strength) + 1))
+
+    @classmethod
+    def measured(cls, pairs: np.ndarray, meta: Sequence[Mapping], pages: Sequence[str],
+                 close: float = CLOSE_EVIDENCE) -> Evidence:
+        """Strengths measured on this catalog's authors and genres."""
+        strength = measured_strength(pairs, len(pages), field_labels(meta, "author"),
+                                     field_labels(meta, "genre"))
+        return cls(pairs, len(meta), pages, strength, close)
+
+    def pages_of(self, book: int) -> np.ndarray:
+        return self.book_pages[self.book_starts[book]:self.book_starts[book + 1]]
+
+    def books_of(self, page: int) -> np.ndarray:
+        return self.page_books[self.page_starts[page]:self.page_starts[page + 1]]
+
+    def shared_ids(self, a: int, b: int) -> np.ndarray:
+        """Pages both books link, strongest first (ties by page order: deterministic)."""
+        common = np.intersect1d(self.pages_of(a), self.pages_of(b), assume_unique=True)
+        return common[np.lexsort((common, -self.strength[common]))]
+
+    def shared(self, a: int, b: int, limit: int = 2) -> list[SharedPage]:
+        """The strongest pages both books link, at most `limit`; weak ones are left out unless
+        nothing else is shared."""
+        ids = self.shared_ids(a, b)
+        strong = ids[self.strength[ids] >= SHOWN_MIN_STRENGTH]
+        ids = (strong if len(strong) else ids[:1])[:limit]
+        return [SharedPage(self.pages[i], round(float(self.strength[i]), 2)) for i in ids.tolist()]
+
+    def row(self, book: int) -> np.ndarray:
+        """Per book of the catalog, the summed strength of the pages it shares with `book`
+        (one weighted count over the linkers of `book`'s pages)."""
+        mine = self.pages_of(book)
+        if len(mine) == 0:
+            return np.zeros(self.n_books, dtype=np.float32)
+        linkers = np.concatenate([self.books_of(p) for p in mine.tolist()])
+        weights = np.repeat(self.strength[mine], self.page_starts[mine + 1] - self.page_starts[mine])
+        return np.bincount(linkers, weights=weights, minlength=self.n_books).astype(np.float32)
+
+    def scores(self, book: int, others: Sequence[int]) -> np.ndarray:
+        """Per other book, the summed strength of the pages it shares with `book`."""
+        return self.row(book)[np.asarray(others, dtype=np.int64)]
+
+    def close_hits(self, book: int, hits, blend: float = 0.0) -> list[tuple[int, float, float]]:
+        """(book, cosine, evidence) of the (book, cosine) hits that share enough evidence with
+        `book`: in their order, or by cosine + blend x evidence (ties kept in their order)."""
+        if not hits:
+            return []
+        row = self.row(book)
+        kept = [(i, s, float(row[i])) for i, s in hits if row[i] >= self.close]
+        return sorted(kept, key=lambda h: -(h[1] + blend * h[2])) if blend else kept
