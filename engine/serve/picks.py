@@ -253,27 +253,48 @@ def per_key_cap(k: int) -> int:
     return max(2, (k + 2) // 3)
 
 
-def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
-    if k <= 0:
-        return PickList()
+@dataclass
+class ShelfVotes:
+    """One reader's votes over the whole catalog: `votes.score[book]` (> 0: suggested, < 0: near
+    a book they disliked), `votes.because(rec, book)` the reads behind it. `votes` is None, with
+    a `reason`, when the shelf cannot vote (empty, unknown, or no liked book with links)."""
+    reads: dict[int, Read]
+    skipped: list[str]
+    voters: list[Read] = field(default_factory=list)
+    lists: list[Hits] = field(default_factory=list)
+    votes: _Votes | None = None
+    reason: str | None = None
+
+
+def shelf_votes(rec: PickCatalog, history, neighbours: int = NEIGHBOURS_PER_READ) -> ShelfVotes:
+    """Weigh a history's reads (rating x recency) and let the heaviest vote for their
+    `neighbours` nearest books. Shared by one reader's picks and a group's (group_picks.py)."""
     if not history:
-        return PickList(reason=REASON_EMPTY)
+        return ShelfVotes({}, [], reason=REASON_EMPTY)
     reads, skipped = merge_history(rec, history)
     if not reads:
-        return PickList(reason=REASON_UNKNOWN, skipped=skipped)
+        return ShelfVotes(reads, skipped, reason=REASON_UNKNOWN)
     ordered = sorted(reads.values(), key=lambda r: r.order)
     for read, recency in zip(ordered, recency_weights(ordered), strict=True):
         read.weight = rating_weight(read.rating) * recency
     voters = [r for r in ordered if rec.has_links[r.book] and r.weight != 0]
     voters = sorted(voters, key=lambda r: (-abs(r.weight), -r.order))[:MAX_READS]
-    likes = [r for r in voters if r.weight > 0]
-    if not likes:
+    if not any(r.weight > 0 for r in voters):
         reason = REASON_NO_LINKS if any(r.weight > 0 for r in reads.values()) else REASON_NO_LIKES
-        return PickList(reason=reason, skipped=skipped)
-
-    n = max(NEIGHBOURS_PER_READ, 3 * k)
-    lists = rec.book_index.by_items([r.book for r in voters], n)
+        return ShelfVotes(reads, skipped, reason=reason)
+    lists = rec.book_index.by_items([r.book for r in voters], neighbours)
     votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
+    return ShelfVotes(reads, skipped, voters, lists, votes)
+
+
+def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
+    if k <= 0:
+        return PickList()
+    shelf = shelf_votes(rec, history, max(NEIGHBOURS_PER_READ, 3 * k))
+    if shelf.votes is None:
+        return PickList(reason=shelf.reason, skipped=shelf.skipped)
+    voters, lists, votes, skipped = shelf.voters, shelf.lists, shelf.votes, shelf.skipped
+    likes = [r for r in voters if r.weight > 0]
     radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
     likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
     interest_of = interests([r.book for r in likes], likes_lists)
