@@ -44,6 +44,8 @@ def parse_args(argv):
                         help="fresh read/held-out splits per club (a member's hit rate is over these)")
     parser.add_argument("--quick", action="store_true", help="2 seeds, 20 clubs per size")
     parser.add_argument("--split-seed", type=int, default=ev.SPLIT_SEED)
+    parser.add_argument("--from-json", type=Path,
+                        help="re-render the section from a --json of an earlier run (no training)")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or (2 if args.quick else 3)
     args.clubs = args.clubs or (20 if args.quick else 60)
@@ -175,6 +177,12 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    if args.from_json:
+        report = json.loads(args.from_json.read_text(encoding="utf-8"))
+        report.update(verdict=verdict(report["summary"]), best_rule=best_rule(report["summary"]))
+        write_section(args.out, render(report))
+        print(f"measured best rule: {report['best_rule']}; wrote {args.out}")
+        return 0
     args.min_link_count, args.set, args.data = None, [], settings.data_dir()  # load_recipe's knobs
     try:
         catalog, config = load_recipe(args)

@@ -28,9 +28,10 @@ from engine.serve.picks import (
     NEIGHBOURS_PER_READ,
     PickCatalog,
     ShelfVotes,
+    cast_votes,
     diversity_keys,
     per_key_cap,
-    shelf_votes,
+    weigh_shelf,
 )
 
 Member = Hashable  # a name, a user id, or a position in a list of shelves
@@ -101,13 +102,17 @@ def score_members(rec: PickCatalog, members, exclude: Iterable[str] = (),
         book = rec.find_book(title) if isinstance(title, str) and title.strip() else None
         if book is not None:
             blocked[book] = True
+    weighed = [(member, weigh_shelf(rec, history)) for member, history in pairs]
+    # One index query for every member's voters (a book on two shelves asked once).
+    asked = sorted({r.book for _, shelf in weighed if shelf.reason is None for r in shelf.voters})
+    near = dict(zip(asked, rec.book_index.by_items(asked, neighbours), strict=True))
     voting, shelves, rows, unscored = [], [], [], {}
-    for member, history in pairs:
-        shelf = shelf_votes(rec, history, neighbours)
+    for member, shelf in weighed:
         blocked[list(shelf.reads)] = True  # read by anyone, liked or not: never offered
-        if shelf.votes is None:
+        if shelf.reason is not None:
             unscored[member] = shelf.reason
             continue
+        shelf = cast_votes(rec, shelf, [near[r.book] for r in shelf.voters])
         best = float(shelf.votes.score.max())
         voting.append(member)
         shelves.append(shelf)

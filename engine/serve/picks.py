@@ -269,6 +269,15 @@ class ShelfVotes:
 def shelf_votes(rec: PickCatalog, history, neighbours: int = NEIGHBOURS_PER_READ) -> ShelfVotes:
     """Weigh a history's reads (rating x recency) and let the heaviest vote for their
     `neighbours` nearest books. Shared by one reader's picks and a group's (group_picks.py)."""
+    shelf = weigh_shelf(rec, history)
+    if shelf.reason is not None:
+        return shelf
+    return cast_votes(rec, shelf, rec.book_index.by_items([r.book for r in shelf.voters], neighbours))
+
+
+def weigh_shelf(rec: PickCatalog, history) -> ShelfVotes:
+    """The first half of shelf_votes: the reads, and the voters (votes still None); a group
+    then asks the index for every member's voters at once."""
     if not history:
         return ShelfVotes({}, [], reason=REASON_EMPTY)
     reads, skipped = merge_history(rec, history)
@@ -282,9 +291,13 @@ def shelf_votes(rec: PickCatalog, history, neighbours: int = NEIGHBOURS_PER_READ
     if not any(r.weight > 0 for r in voters):
         reason = REASON_NO_LINKS if any(r.weight > 0 for r in reads.values()) else REASON_NO_LIKES
         return ShelfVotes(reads, skipped, reason=reason)
-    lists = rec.book_index.by_items([r.book for r in voters], neighbours)
-    votes = _votes(voters, lists, np.fromiter(reads, dtype=np.int64), len(rec.titles))
-    return ShelfVotes(reads, skipped, voters, lists, votes)
+    return ShelfVotes(reads, skipped, voters)
+
+
+def cast_votes(rec: PickCatalog, shelf: ShelfVotes, lists: list[Hits]) -> ShelfVotes:
+    """The second half: `lists` are the voters' nearest books, in the voters' order."""
+    votes = _votes(shelf.voters, lists, np.fromiter(shelf.reads, dtype=np.int64), len(rec.titles))
+    return ShelfVotes(shelf.reads, shelf.skipped, shelf.voters, lists, votes)
 
 
 def recommend_from_history(rec: PickCatalog, history, k: int = 10) -> PickList:
