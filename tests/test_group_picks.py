@@ -6,7 +6,6 @@ import pytest
 
 from engine.quality.group_eval import SimulatedClub, served, simulated_clubs
 from engine.serve.group_picks import (
-    CHOSEN_RULE,
     REASON_NO_MEMBERS,
     REASON_NO_SHELVES,
     RULES,
@@ -61,7 +60,8 @@ def test_a_book_loved_by_one_and_hated_by_another_loses_to_one_liked_by_both(rul
     assert value[1] > value[0]
 
 
-def test_a_dislike_pushes_the_chosen_rule_away_from_that_books_neighbours(rec):
+@pytest.mark.parametrize("rule", list(RULES))
+def test_a_dislike_pushes_every_rule_away_from_that_books_neighbours(rec, rule):
     ann = liked("The Hobbit")
     near = [h.title for h in rec.similar("The Hobbit", 3)]
     dislike = near[0]
@@ -70,9 +70,8 @@ def test_a_dislike_pushes_the_chosen_rule_away_from_that_books_neighbours(rec):
                                                         HistoryItem(dislike, 1)]})
     harmed = np.flatnonzero(hostile.scores[1] < 0)
     assert harmed.size, "the disliked book's neighbours should score below zero for bob"
-    rule = RULES[CHOSEN_RULE]
     got = np.zeros(2)
-    assert (rule(hostile.scores, got)[harmed] < rule(fond.scores, got)[harmed]).all()
+    assert (RULES[rule](hostile.scores, got)[harmed] < RULES[rule](fond.scores, got)[harmed]).all()
 
 
 def test_fair_share_does_not_give_every_seat_to_one_member(rec):

@@ -8,7 +8,7 @@ outvote a short one; a book near something a member disliked scores below zero f
 The rules (compared on simulated clubs by `scripts/evaluate.py --groups`, EVALUATION.md):
 - average: the mean of the members' scores;
 - least_misery: the lowest member score (the mean breaks ties);
-- rank_fusion: reciprocal rank fusion of the members' own rankings;
+- rank_fusion: reciprocal rank fusion of the members' own rankings (a dislike subtracts);
 - fair_share (the default): seats are filled one at a time, each by the book with the highest
   weighted sum of member scores, a member's weight falling as earlier picks already suit them
   (1 / (1 + what they have got so far)). A book liked by two beats one loved by one and
@@ -141,7 +141,11 @@ def rank_fusion(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
     order = np.lexsort((np.broadcast_to(np.arange(scores.shape[1]), scores.shape), -scores), axis=1)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(scores.shape[1]), axis=1)
-    return np.where(scores > 0, 1.0 / (RRF_OFFSET + 1 + ranks), 0.0).sum(0)
+    fused = np.where(scores > 0, 1.0 / (RRF_OFFSET + 1 + ranks), 0.0)
+    # Ranks carry no dislike: a book near one a member disliked takes away up to what their
+    # first choice would give, in proportion to the dislike.
+    fused += np.where(scores < 0, scores / (RRF_OFFSET + 1), 0.0)
+    return fused.sum(0)
 
 
 def fair_share(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
