@@ -8,11 +8,12 @@ outvote a short one; a book near something a member disliked scores below zero f
 The rules (compared on simulated clubs by `scripts/evaluate.py --groups`, EVALUATION.md):
 - average: the mean of the members' scores;
 - least_misery: the lowest member score (the mean breaks ties);
-- rank_fusion: reciprocal rank fusion of the members' own rankings (a dislike subtracts);
-- fair_share (the default): seats are filled one at a time, each by the book with the highest
-  weighted sum of member scores, a member's weight falling as earlier picks already suit them
-  (1 / (1 + what they have got so far)). A book liked by two beats one loved by one and
-  disliked by the other, and no member is left with nothing while others get every seat.
+- rank_fusion (the default): reciprocal rank fusion of the members' own rankings, so each
+  member's first choices count alike however strongly their shelf votes; a dislike subtracts.
+  A book liked by two beats one loved by one and disliked by the other;
+- fair_share: seats are filled one at a time, each by the book with the highest weighted sum of
+  member scores, a member's weight falling as earlier picks already suit them
+  (1 / (1 + what they have got so far)).
 Author and series caps are the single reader's (picks.per_key_cap).
 """
 
@@ -155,7 +156,7 @@ def fair_share(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
 RULES: dict[str, Rule] = {"average": average, "least_misery": least_misery,
                           "rank_fusion": rank_fusion, "fair_share": fair_share}
 SEQUENTIAL = {"fair_share"}  # rules whose scores change as seats are taken
-CHOSEN_RULE = "fair_share"  # by measurement: EVALUATION.md, "Book clubs"
+CHOSEN_RULE = "rank_fusion"  # by measurement: EVALUATION.md, "Book clubs"
 
 
 def pick_for_group(rec: PickCatalog, group: GroupScores, k: int = 10,
