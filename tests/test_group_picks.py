@@ -124,3 +124,28 @@ def test_simulated_clubs_keep_members_apart_and_score_hits():
     held = [np.array([1, 2]), np.array([7])]
     assert served([2, 40], held).tolist() == [True, False]
     assert served([], SimulatedClub([]).split(np.random.default_rng(0))[1]).tolist() == []
+
+
+def test_the_club_section_is_rewritten_in_place_and_names_the_measured_rule(tmp_path):
+    import json
+
+    from engine.quality.group_eval import BASELINES, GROUP_SIZES
+    from engine.quality.group_report import END, START, main, summarise
+
+    def run(lead):  # one seed's figures; `lead` serves everyone, the rest serve nobody
+        return {size: {m: {"member": 0.5 if m == lead else 0.1, "worst": 0.3 if m == lead else 0.0}
+                       for m in (*RULES, *BASELINES)} for size in GROUP_SIZES}
+
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps({"summary": summarise([run("average"), run("average")]),
+                                 "command": "python scripts/evaluate.py --groups", "date": "today",
+                                 "seconds": 1, "host": "here", "clubs": 2, "k": 10, "trials": 1,
+                                 "groups": 20, "seeds": [0, 1]}))
+    out = tmp_path / "EVALUATION.md"
+    out.write_text("# Evaluation\n\nkept above\n")
+    assert main(["--from-json", str(saved), "--out", str(out)]) == 0
+    assert main(["--from-json", str(saved), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("# Evaluation\n\nkept above\n")
+    assert text.count(START) == 1 and text.count(END) == 1
+    assert "Measured best rule on the worst-served member over all sizes: **average**" in text

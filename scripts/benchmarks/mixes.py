@@ -83,7 +83,7 @@ def measure_model(rec, quick: bool) -> dict:
     for size in HISTORY_SIZES:
         histories = random_histories(rec.titles, linked, 20 if quick else 100, size, seed=size)
         out["recommend"][str(size)] = spread(_timed(lambda h: rec.recommend(h, 10), histories))
-    out["club_8x50"] = club_picks(rec, linked, 20 if quick else 200)
+    out["club_8x50"] = club_picks(rec, linked, 50 if quick else 200)
     print(f"    complete {out['complete']}, similar {out['similar']}, "
           f"recommend {out['recommend']}, club 8x50 {out['club_8x50']}", flush=True)
     return out
