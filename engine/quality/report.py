@@ -1,6 +1,7 @@
 """Measure the shipped recipe against baselines on the same splits and write EVALUATION.md.
 
     python scripts/evaluate.py [--model DIR] [--json PATH] [--quick] [--seeds N] [--out PATH]
+    python scripts/evaluate.py --groups [...]   the book-club section only (group_report.py)
 
 1. held-out links: 20% of each book's links (books with >= 4) hidden; recall@10/50, MRR, AUC,
    pages scored natively (book . page) and through the book's nearest books (kNN)
@@ -331,6 +332,11 @@ def existing_notes(path: Path) -> str:
 
 # ---------------------------------------------------------------- main
 def main(argv=None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if "--groups" in given:  # the book-club section: engine/quality/group_report.py
+        from engine.quality.group_report import main as book_clubs
+
+        return book_clubs([a for a in given if a != "--groups"])
     started = time.perf_counter()
     args = parse_args(argv)
     n_seeds = args.seeds or (1 if args.quick else 3)

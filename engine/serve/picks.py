@@ -262,38 +262,74 @@ def per_key_cap(k: int) -> int:
     return max(2, (k + 2) // 3)
 
 
-def recommend_from_history(rec: PickCatalog, history, k: int = 10,
-                           exclude: Collection[str] = ()) -> PickList:
-    """`exclude`: titles never to pick (the reader dismissed them); they still vote if read."""
-    if k <= 0:
-        return PickList()
+@dataclass
+class ShelfVotes:
+    """One reader's votes over the whole catalog: `votes.score[book]` (> 0: suggested, < 0: near
+    a book they disliked), `votes.because(rec, book)` the reads behind it. `votes` is None, with
+    a `reason`, when the shelf cannot vote (empty, unknown, or no liked book with links)."""
+    reads: dict[int, Read]
+    skipped: list[str]
+    voters: list[Read] = field(default_factory=list)
+    lists: list[Hits] = field(default_factory=list)
+    votes: _Votes | None = None
+    reason: str | None = None
+
+
+def weigh_shelf(rec: PickCatalog, history) -> ShelfVotes:
+    """A history's reads weighed (rating x recency) and the heaviest chosen as voters (votes
+    still None: cast_votes adds them); shared by one reader's picks and a group's."""
     if not history:
-        return PickList(reason=REASON_EMPTY)
+        return ShelfVotes({}, [], reason=REASON_EMPTY)
     reads, skipped = merge_history(rec, history)
     if not reads:
-        return PickList(reason=REASON_UNKNOWN, skipped=skipped)
+        return ShelfVotes(reads, skipped, reason=REASON_UNKNOWN)
     ordered = sorted(reads.values(), key=lambda r: r.order)
     for read, recency in zip(ordered, recency_weights(ordered), strict=True):
         read.weight = rating_weight(read.rating) * recency
     voters = [r for r in ordered if rec.has_links[r.book] and r.weight != 0]
     voters = sorted(voters, key=lambda r: (-abs(r.weight), -r.order))[:MAX_READS]
-    likes = [r for r in voters if r.weight > 0]
-    if not likes:
+    if not any(r.weight > 0 for r in voters):
         reason = REASON_NO_LINKS if any(r.weight > 0 for r in reads.values()) else REASON_NO_LIKES
-        return PickList(reason=reason, skipped=skipped)
+        return ShelfVotes(reads, skipped, reason=reason)
+    return ShelfVotes(reads, skipped, voters)
 
-    n = max(NEIGHBOURS_PER_READ, 3 * k)
+
+def neighbour_lists(rec: PickCatalog, books: list[int], n: int) -> list[Hits]:
+    """Each book's `n` nearest books that may vote for it: with the catalog's evidence, only
+    those sharing strong pages (the cut `similar` makes), from its CANDIDATE_POOL nearest."""
     evidence = getattr(rec, "evidence", None)
     if evidence is None:
-        lists = rec.book_index.by_items([r.book for r in voters], n)
-    else:
-        pools = rec.book_index.by_items([r.book for r in voters], max(n, CANDIDATE_POOL))
-        lists = [[(i, s) for i, s, _ in evidence.close_hits(r.book, hits)][:n]
-                 for r, hits in zip(voters, pools, strict=True)]
-    # Exact titles only: a dismissal must never knock out a look-alike.
+        return rec.book_index.by_items(books, n)
+    pools = rec.book_index.by_items(books, max(n, CANDIDATE_POOL))
+    return [[(i, s) for i, s, _ in evidence.close_hits(book, hits)][:n]
+            for book, hits in zip(books, pools, strict=True)]
+
+
+def cast_votes(rec: PickCatalog, shelf: ShelfVotes, lists: list[Hits],
+               exclude: Collection[str] = ()) -> ShelfVotes:
+    """The second half: `lists` are the voters' nearest books, in the voters' order.
+    `exclude`: titles never to pick (dismissed); exact titles only, so a dismissal never
+    knocks out a look-alike. They still vote if read."""
     excluded = [rec.title_to_id[t] for t in exclude if t in rec.title_to_id]
-    never = np.fromiter([*reads, *excluded], dtype=np.int64)
-    votes = _votes(voters, lists, never, len(rec.titles))
+    never = np.fromiter([*shelf.reads, *excluded], dtype=np.int64)
+    votes = _votes(shelf.voters, lists, never, len(rec.titles))
+    return ShelfVotes(shelf.reads, shelf.skipped, shelf.voters, lists, votes)
+
+
+def recommend_from_history(rec: PickCatalog, history, k: int = 10,
+                           exclude: Collection[str] = ()) -> PickList:
+    """`exclude`: titles never to pick (the reader dismissed them)."""
+    if k <= 0:
+        return PickList()
+    shelf = weigh_shelf(rec, history)
+    if shelf.reason is None:
+        lists = neighbour_lists(rec, [r.book for r in shelf.voters], max(NEIGHBOURS_PER_READ, 3 * k))
+        shelf = cast_votes(rec, shelf, lists, exclude)
+    if shelf.votes is None:
+        return PickList(reason=shelf.reason, skipped=shelf.skipped)
+    voters, lists, votes, skipped = shelf.voters, shelf.lists, shelf.votes, shelf.skipped
+    evidence = getattr(rec, "evidence", None)
+    likes = [r for r in voters if r.weight > 0]
     radius = max(2, min(INTEREST_RADIUS, len(rec.titles) // 20))
     likes_lists = [hits[:radius] for r, hits in zip(voters, lists, strict=True) if r.weight > 0]
     interest_of = interests([r.book for r in likes], likes_lists)
