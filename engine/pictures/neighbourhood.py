@@ -103,7 +103,7 @@ def draw_neighbourhood(rec, title: str, out_path: Path, k: int = 10) -> Path:
     if not np.isfinite(xy[book]).all():
         raise WikishelfError(f"“{name}” has no Wikipedia links in this model, so it has no "
                              "place on the map.")
-    hits = [n for n in rec.similar(name, int(k)) if np.isfinite(xy[rec.title_to_id[n.title]]).all()]
+    hits = [n for n in rec.nearest(name, int(k)) if np.isfinite(xy[rec.title_to_id[n.title]]).all()]
     ids = np.array([rec.title_to_id[n.title] for n in hits], dtype=np.int64)
     near = xy[ids].reshape(-1, 2)
     on_map = xy[np.isfinite(xy[:, 0])]
