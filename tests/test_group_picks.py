@@ -98,7 +98,7 @@ def test_empty_groups_and_empty_shelves_give_reasons(rec, club):
 def test_one_member_gets_their_own_kind_of_picks(rec):
     shelf = liked("The Hobbit", "The Two Towers")
     picks = group_picks(rec, [shelf], 5)
-    assert len(picks) == 5 and all(p.suits == [0] for p in picks)
+    assert 0 < len(picks) <= 5 and all(p.suits == [0] for p in picks)
     solo = {p.title for p in recommend_from_history(rec, shelf, 5)}
     assert solo & {p.title for p in picks}
 

@@ -97,5 +97,5 @@ def test_tie_aware_recall_counts_tied_rows_and_can_fail(tmp_path):
 @requires_shared_data
 def test_shipped_settings_reach_recall_on_the_real_model(shared_model_dir):
     rec = Recommender.load(shared_model_dir)
-    queries = np.flatnonzero(rec.has_links)[::180]  # ~200 books across the catalog
+    queries = np.flatnonzero(rec.has_links)[::36]  # ~1,000 books across the catalog (200 were noisy)
     assert tie_aware_recall(rec.book_index, queries) >= 0.98

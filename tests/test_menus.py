@@ -82,7 +82,7 @@ async def test_similar_choice_keeps_its_count_and_offers_not_for_me(bot, adapter
     await press(bot, message["components"], menu["custom_id"], [menu["options"][0]["value"]])
     followup = adapter.sent[-1]["payload"]
     assert followup["embeds"][0]["title"].startswith("Books like ")
-    assert followup["embeds"][0]["description"].count("\n") == 2  # k=3 kept
+    assert followup["embeds"][0]["description"].count("**") == 2 * 3  # k=3 kept: 3 numbered picks
     not_for_me = menu_of(followup["components"])
     assert not_for_me["custom_id"] == f"ws:nfm:{member(0).id}"
     assert not_for_me["max_values"] == len(not_for_me["options"]) == 3

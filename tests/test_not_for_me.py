@@ -14,10 +14,10 @@ TOLKIEN = [HistoryItem("The Hobbit", 5), HistoryItem("The Silmarillion", 4)]
 
 def test_recommend_never_picks_an_excluded_title(rec):
     picks = rec.recommend(TOLKIEN, 5)
-    assert len(picks) == 5
-    dropped = {picks[0].title, picks[3].title}
+    assert len(picks) >= 3  # the tiny model's evidence cut may shorten the list
+    dropped = {picks[0].title, picks[2].title}
     again = rec.recommend(TOLKIEN, 5, exclude=dropped)
-    assert len(again) == 5 and not dropped & {p.title for p in again}
+    assert again and not dropped & {p.title for p in again}
     assert {p.title for p in picks} - dropped <= {p.title for p in again}  # the rest stay
     # Exact titles only: a look-alike or unknown text excludes nothing.
     assert [p.title for p in rec.recommend(TOLKIEN, 5, exclude=[picks[0].title.lower(), "zz"])] \
@@ -35,9 +35,11 @@ async def test_dismissed_books_leave_next_and_the_users_similar(any_service):
     assert "undismiss" in render(answer)
 
     again = await service.next(ANN, 5)
-    assert len(again.items) == 5 and not set(dropped) & {p.book.title for p in again.items}
+    assert again.items and not set(dropped) & {p.book.title for p in again.items}
+    kept = {p.book.title for p in first.items} - set(dropped)
+    assert kept <= {p.book.title for p in again.items}  # the rest stay
     mine = await service.similar("The Two Towers", 5, user=ANN)
-    assert len(mine.items) == 5 and not set(dropped) & {b.title for b, _ in mine.items}
+    assert mine.items and not set(dropped) & {b.title for b, _ in mine.items}
     anyone = await service.similar("The Two Towers", 7)
     assert set(dropped) <= {b.title for b, _ in anyone.items}  # others still see them
 

@@ -73,4 +73,5 @@ def test_the_synthetic_model_serves(tmp_path):
     assert len(rec.titles) == 500 == manifest["counts"]["books"]
     alias, title = next(iter(rec.files.aliases.items()))
     assert rec.resolve(alias).title == title
-    assert len(rec.similar("The Hobbit", 5)) == 5
+    near = rec.similar("The Hobbit", 5)  # its neighbourhood shares pages: evidence to show
+    assert near and all(n.shared for n in near)

@@ -6,7 +6,8 @@ Titles are grown from a real catalog's titles (word bigrams, so lengths, words, 
 Unicode follow the real distribution and many titles share words), with series of numbered
 books; aliases take the shapes Wikipedia redirects have (short title, disambiguated title,
 "&"/"and", lower case). The real titles stay in the catalog too. Vectors are clustered like a
-catalog's (many small neighbourhoods), pairs are a skewed link graph.
+catalog's (many small neighbourhoods) and each neighbourhood shares pages and authors, so the
+evidence cut finds real evidence; the rest of the links are Zipf-skewed as in the real graph.
 """
 
 from __future__ import annotations
@@ -92,17 +93,30 @@ def make_aliases(titles: Sequence[str], authors: Sequence[str], per_book: int) -
     return aliases
 
 
-def clustered_vectors(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
-    centres = rng.normal(size=(max(n // 40, 1), dim)).astype(np.float32)
-    v = centres[rng.integers(0, len(centres), n)] + 0.35 * rng.normal(size=(n, dim)).astype(np.float32)
+CLUSTER = 40  # books per neighbourhood
+CLUSTER_PAGES = 12  # pages a neighbourhood's books share (its authors, topics, genre)
+AUTHORS_PER_CLUSTER = 3
+
+
+def clustered_vectors(clusters: np.ndarray, dim: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors around one centre per cluster label."""
+    centres = rng.normal(size=(int(clusters.max()) + 1, dim)).astype(np.float32)
+    v = centres[clusters] + 0.35 * rng.normal(size=(len(clusters), dim)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def skewed_pairs(n_books: int, n_pages: int, per_book: int, rng: np.random.Generator
+def linked_pairs(clusters: np.ndarray, n_pages: int, per_book: int, rng: np.random.Generator
                  ) -> np.ndarray:
-    """Distinct (book, page) pairs, pages drawn Zipf-skewed: a few linked by thousands."""
-    weights = 1.0 / np.arange(1, n_pages + 1)
-    pages = rng.choice(n_pages, (n_books, per_book), p=weights / weights.sum())
+    """Distinct (book, page) pairs: half of a book's links go to its neighbourhood's own pages
+    (the first pages, CLUSTER_PAGES per cluster), half to pages drawn Zipf-skewed from the rest,
+    so that a few pages ("United States") are linked by thousands, as in the real graph."""
+    n_books = len(clusters)
+    own = clusters[:, None] * CLUSTER_PAGES + rng.integers(0, CLUSTER_PAGES, (n_books, per_book // 2))
+    first_free = (int(clusters.max()) + 1) * CLUSTER_PAGES
+    weights = 1.0 / np.arange(1, n_pages - first_free + 1)
+    spread = first_free + rng.choice(n_pages - first_free, (n_books, per_book - per_book // 2),
+                                     p=weights / weights.sum())
+    pages = np.concatenate([own, spread], axis=1)
     keys = np.unique(np.arange(n_books, dtype=np.int64)[:, None] * n_pages + pages)
     return np.stack([keys // n_pages, keys % n_pages], axis=1).astype(np.int32)
 
@@ -113,21 +127,25 @@ def write_synthetic_model(out: Path, seed_titles: Sequence[str], seed_authors: S
     """Write a servable model directory at `out`; returns its manifest."""
     rng = np.random.default_rng(seed)
     titles = grow_titles(seed_titles, n_books, rng)
+    clusters = rng.integers(0, max(n_books // CLUSTER, 1), n_books)
     authors = [a for a in seed_authors if a] or ["Anonymous"]
+    cluster_authors = rng.integers(0, len(authors), (int(clusters.max()) + 1, AUTHORS_PER_CLUSTER))
     meta = []
-    for title in titles:
-        row = {"author": authors[int(rng.integers(len(authors)))]}
+    for title, cluster in zip(titles, clusters, strict=True):
+        row = {"author": authors[int(rng.choice(cluster_authors[cluster]))]}
         if ": Book " in title:
             row["series"] = title.split(": Book ")[0]
         meta.append(row)
     n_pages = int(n_books * 1.6)
     pages = [f"Page {i}" for i in range(n_pages)]
-    pairs = skewed_pairs(n_books, n_pages, LINKS_PER_BOOK, rng)
+    pairs = linked_pairs(clusters, n_pages, LINKS_PER_BOOK, rng)
+    page_clusters = np.concatenate([np.repeat(np.arange(int(clusters.max()) + 1), CLUSTER_PAGES),
+                                    rng.integers(0, int(clusters.max()) + 1, n_pages)])[:n_pages]
     aliases = make_aliases(titles, [m["author"] for m in meta], ALIASES_PER_BOOK)
     with ModelWriter(Path(out)) as writer:
         writer.write_catalog(titles, meta, pages, pairs)
-        writer.write_vectors(clustered_vectors(n_books, dim, rng),
-                             clustered_vectors(n_pages, dim, rng), n_trees, seed)
+        writer.write_vectors(clustered_vectors(clusters, dim, rng),
+                             clustered_vectors(page_clusters, dim, rng), n_trees, seed)
         writer.write_aliases(aliases)
         return writer.commit({"counts": {"books": n_books, "pages": n_pages,
                                          "pairs": int(len(pairs)), "aliases": len(aliases)},
