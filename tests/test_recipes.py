@@ -7,9 +7,9 @@ from engine.build.pipeline import choose_catalog_recipe
 from engine.build.training_config import (
     FULL_LINK_MIN_MEAN_LINKS,
     FULL_LINKS,
+    PLATEAU_EPOCHS,
     RECIPE_KNN,
     THIN_LINKS,
-    PLATEAU_EPOCHS,
     TrainConfig,
     choose_recipe,
     epochs_for,
@@ -47,10 +47,11 @@ def test_overrides_go_on_top_and_the_recipe_is_recognised():
 
 
 def test_the_positive_budget_cuts_epochs_only_for_large_catalogs():
-    config = TrainConfig(epochs=40, positive_budget=15_000_000)
+    config = TrainConfig(epochs=40, positive_budget=18_000_000)
     assert epochs_for(config, 114_316) == 40  # the shared catalog: far inside the budget
     assert epochs_for(config, 14_941) == 40  # the p15 full-link books
-    assert epochs_for(config, 1_200_000) == 12  # the fresh catalog's size
+    assert epochs_for(config, 1_200_000) == 15  # the fresh catalog's size
+    assert epochs_for(config, 600_000) == 30
     assert epochs_for(config, 50_000_000) == PLATEAU_EPOCHS  # never below the plateau
     assert epochs_for(TrainConfig(epochs=3), 50_000_000) == 3  # nor above what was asked
     assert epochs_for(config, 0) == 40
