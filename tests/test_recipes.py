@@ -7,10 +7,12 @@ from engine.build.pipeline import choose_catalog_recipe
 from engine.build.training_config import (
     FULL_LINK_MIN_MEAN_LINKS,
     FULL_LINKS,
+    PLATEAU_EPOCHS,
     RECIPE_KNN,
     THIN_LINKS,
     TrainConfig,
     choose_recipe,
+    epochs_for,
     recipe_config,
     recipe_of,
 )
@@ -42,3 +44,14 @@ def test_overrides_go_on_top_and_the_recipe_is_recognised():
     assert config.page_mix > 0 and config.epochs == 3 and config.seed == 7
     assert recipe_of(config) == FULL_LINKS and recipe_of(TrainConfig()) == THIN_LINKS
     assert RECIPE_KNN[FULL_LINKS] != RECIPE_KNN[THIN_LINKS]
+
+
+def test_the_positive_budget_cuts_epochs_only_for_large_catalogs():
+    config = TrainConfig(epochs=40, positive_budget=18_000_000)
+    assert epochs_for(config, 114_316) == 40  # the shared catalog: far inside the budget
+    assert epochs_for(config, 14_941) == 40  # the p15 full-link books
+    assert epochs_for(config, 1_200_000) == 15  # the fresh catalog's size
+    assert epochs_for(config, 600_000) == 30
+    assert epochs_for(config, 50_000_000) == PLATEAU_EPOCHS  # never below the plateau
+    assert epochs_for(TrainConfig(epochs=3), 50_000_000) == 3  # nor above what was asked
+    assert epochs_for(config, 0) == 40

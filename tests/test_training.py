@@ -67,6 +67,21 @@ def test_stops_on_a_plateau_and_when_the_callback_asks():
     assert seen == [0, 1, 2, 3, 4] and len(result.losses) == 5
 
 
+def test_a_graph_past_the_positive_budget_trains_fewer_epochs():
+    from engine.build.training import train
+    from engine.build.training_config import PLATEAU_EPOCHS
+
+    pairs, n_books, n_pages = cluster_graph()
+    messages = []
+    budget = len(pairs) * (PLATEAU_EPOCHS + 2)
+    result = train(pairs, n_books, n_pages, quick(positive_budget=budget), progress=False,
+                   log=messages.append)
+    assert len(result.losses) == result.epochs_planned == PLATEAU_EPOCHS + 2
+    assert "budget" in messages[0]
+    # Every epoch draws at least as many positives as there are pairs (topped up to a batch).
+    assert result.examples >= result.epochs_planned * len(pairs) * 11
+
+
 @pytest.mark.parametrize("classification", [True, False])
 def test_pair_loss_matches_keras(classification):
     import keras

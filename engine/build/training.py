@@ -25,7 +25,7 @@ from keras import layers  # noqa: E402
 
 from engine.build.progress import progress_bar  # noqa: E402
 from engine.build.sampling import PairSampler, prefetched  # noqa: E402
-from engine.build.training_config import TrainConfig  # noqa: E402
+from engine.build.training_config import TrainConfig, epochs_for  # noqa: E402
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TrainResult:
     book_vectors: np.ndarray  # L2-normalised float32
     page_vectors: np.ndarray
     losses: list[float]
+    epochs_planned: int  # what the positive budget allowed (training may stop sooner)
     examples: int
     seconds: float
     head_weight: float  # sign tells whether higher cosine means "more likely linked"
@@ -194,8 +195,12 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     losses: list[float] = []
     examples, best, stale = 0, np.inf, 0
     started = time.perf_counter()
-    bar = progress_bar(config.epochs, "training", "epoch", progress, leave=False)
-    for _epoch in range(config.epochs):
+    planned = epochs_for(config, len(sampler.pairs))
+    if planned < config.epochs:
+        log(f"{planned} epochs: {config.epochs} would pass the budget of "
+            f"{config.positive_budget:,} positive draws")
+    bar = progress_bar(planned, "training", "epoch", progress, leave=False)
+    for _epoch in range(planned):
         total, batches = 0.0, 0
         for books, pages, labels in prefetched(sampler.epoch(config.batch_positives)):
             total += float(stepper.step(books, pages, labels))
@@ -230,7 +235,7 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     return TrainResult(
         book_vectors=book_vectors,
         page_vectors=page_vectors,
-        losses=losses, examples=examples, seconds=seconds, head_weight=head_weight)
+        losses=losses, epochs_planned=planned, examples=examples, seconds=seconds, head_weight=head_weight)
 
 
 def mix_page_vectors(book_vectors: np.ndarray, page_vectors: np.ndarray, pairs: np.ndarray,

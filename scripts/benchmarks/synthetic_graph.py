@@ -45,3 +45,34 @@ def degree_summary(pairs: np.ndarray, n_pages: int) -> dict:
     top = max(len(degrees) // 100, 1)
     return {"max_page_degree": int(degrees[0]), "median_page_degree": float(np.median(degrees)),
             "top_1pct_pages_share_of_pairs": round(float(degrees[:top].sum() / degrees.sum()), 3)}
+
+
+def topic_graph(n_books: int, n_pages: int, n_pairs: int, n_topics: int = 500,
+                hub_share: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A skewed graph with a planted answer, for judging a training setting by quality, not only
+    by loss: each book and page has a topic; a link goes to a page of the book's own topic
+    (Zipf-popular within it) or, with `hub_share`, to any page by global Zipf popularity (the
+    countries and "novel" of real data). Returns ((n, 2) int32 distinct sorted pairs, the
+    books' topics)."""
+    rng = np.random.default_rng(seed)
+    book_topic = rng.integers(0, n_topics, n_books)
+    page_topic = rng.integers(0, n_topics, n_pages)
+    popularity = 1.0 / np.arange(1, n_pages + 1)
+    rng.shuffle(popularity)
+    by_topic = [np.flatnonzero(page_topic == t) for t in range(n_topics)]
+    topic_cdf = [np.cumsum(popularity[p]) / popularity[p].sum() for p in by_topic]
+    global_cdf = np.cumsum(popularity) / popularity.sum()
+    degree = rng.lognormal(0.0, 1.0, n_books)
+    degree = np.maximum(1, np.round(degree * n_pairs / degree.sum())).astype(np.int64)
+    keys = np.empty(0, np.int64)
+    while len(keys) < n_pairs:  # draw in rounds until enough distinct pairs
+        books = np.repeat(np.arange(n_books), degree)
+        hub = rng.random(len(books)) < hub_share
+        pages = np.searchsorted(global_cdf, rng.random(len(books)))
+        for t in range(n_topics):  # topic draws, vectorised per topic
+            rows = np.flatnonzero(~hub & (book_topic[books] == t))
+            pages[rows] = by_topic[t][np.minimum(
+                np.searchsorted(topic_cdf[t], rng.random(len(rows))), len(by_topic[t]) - 1)]
+        keys = np.union1d(keys, books * n_pages + np.minimum(pages, n_pages - 1))
+    keys = np.sort(rng.choice(keys, n_pairs, replace=False))
+    return np.stack([keys // n_pages, keys % n_pages], axis=1).astype(np.int32), book_topic
