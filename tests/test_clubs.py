@@ -2,6 +2,8 @@
 opt-in membership per server, picks for the members (never what any of them read or
 dismissed), names never mentions, hostile mentions, polls, and the privacy rules."""
 
+import asyncio
+
 import discord
 import discord.ext.test as dpytest
 import pytest
@@ -53,7 +55,7 @@ async def test_a_named_member_who_never_joined_is_named_and_left_out(service):
     answer = await clubs.pick(G, ANN, NAMES, [ANN, CAT], 5)
     assert answer.members == ["Ann"] and "Not in the club" in answer.notes[0]
     assert "Cat" in answer.notes[0]
-    assert not {"War and Peace"} & {p.book.title for p in answer.items} or True
+    assert all(p.suits == ["Ann"] for p in answer.items)  # only Ann's shelf voted
     only_cat = await clubs.pick(G, ANN, NAMES, [CAT], 5)
     assert isinstance(only_cat, a.Problem) and "Cat" in only_cat.message
 
@@ -245,10 +247,10 @@ async def test_a_servers_club_goes_when_the_bot_leaves(club_bot):
     await say("!club current the hobbit", alice)
     store = club_bot.service.store
     assert await store.club_members(f"discord:{guild.id}") == [key(alice)]
-    club_bot.dispatch("guild_remove", guild)
-    await dpytest.empty_queue()
-    import asyncio
-    for _ in range(20):
+    club_bot.dispatch("guild_remove", guild)  # what the gateway does when the bot is removed
+    for _ in range(50):  # the listener runs as its own task
+        if not await store.club_members(f"discord:{guild.id}"):
+            break
         await asyncio.sleep(0.01)
     assert await store.club_members(f"discord:{guild.id}") == []
     assert await store.club_book(f"discord:{guild.id}") is None
