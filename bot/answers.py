@@ -191,3 +191,55 @@ class Help:
 Answer = (Problem | NoMatch | SimilarBooks | RelatedPages | BooksAbout | BookInfo | Logged
           | Unlogged | Shelf | Picks | ImportSummary | Export | ForgetPrompt | Forgotten
           | MapImage | Help | Dismissed | Undismissed | Dismissals)
+
+
+# -- book clubs: one per server; members are shown by display name, never mentioned --
+@dataclass(frozen=True)
+class ClubMembership:
+    """The answer to `club join` / `club leave`."""
+    joined: bool  # in the club after this command
+    changed: bool  # False: they already were (or were not) in it
+    members: int  # members the club has now
+
+
+@dataclass(frozen=True)
+class ClubPick:
+    book: Book
+    suits: list[str]  # names of the members whose own shelves vote for it
+    because: dict[str, list[str]]  # name -> their reads behind it
+    shared: tuple[str, ...] = ()  # pages the pick and the first of those reads both link
+
+
+@dataclass(frozen=True)
+class ClubPicks:
+    items: list[ClubPick]
+    members: list[str]  # names of the members the picks are for, in the club's order
+    notes: list[str] = field(default_factory=list)  # who was left out and why, why it is short
+
+    def suits_line(self, pick: ClubPick) -> str:
+        size = len(self.members)
+        return f"suits {len(pick.suits)} of {size} member{'s' if size != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class ClubShelf:
+    members: int
+    most_read: list[tuple[Book, int]]  # (book, members who read it)
+    best_rated: list[tuple[Book, float, int]]  # (book, mean rating, members who rated it)
+    current: Book | None = None
+
+
+@dataclass(frozen=True)
+class ClubWho:
+    book: Book
+    closest: list[tuple[str, float, str]]  # (name, closeness, their nearest read)
+    read_it: list[str] = field(default_factory=list)  # names of members who read it already
+
+
+@dataclass(frozen=True)
+class ClubCurrent:
+    book: Book | None  # None: no current book yet
+    set_now: bool = False
+
+
+ClubAnswer = ClubMembership | ClubPicks | ClubShelf | ClubWho | ClubCurrent

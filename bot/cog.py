@@ -11,13 +11,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import answers as a
+from bot.club_mentions import asked_members, present_members, read_pick_words
+from bot.clubs import Clubs
 from bot.commands import COMMANDS_BY_NAME, COOLDOWNS, SYNC
 from bot.goodreads import MAX_BYTES
-from bot.render_discord import Reply, render
+from bot.render_discord import Reply, club_poll, render
 from bot.service import MAX_K, ShelfService
 from bot.views import ConfirmForgetView, controls, post, user_key
 
 NONE = discord.AllowedMentions.none()
+POLL_HOURS = 24  # how long a club's poll stays open
+IN_SERVERS_ONLY = a.Problem("Book clubs live in servers: use `club` in the server where your "
+                            "club meets. Your direct messages with the bot stay private.")
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_LIMIT = 100  # Discord's limit on a choice's name and value
 
@@ -32,6 +37,16 @@ def hybrid(name: str):
     def decorate(func):
         return commands.hybrid_command(name=name, description=command.description)(cooldown(func))
     return decorate
+
+
+def club_cooldown(func):
+    rate, per = COOLDOWNS[COMMANDS_BY_NAME["club"].cooldown]
+    return commands.cooldown(rate, per, commands.BucketType.user)(func)
+
+
+def guild_key(guild: discord.Guild) -> str:
+    """The store's key for a server's club."""
+    return f"discord:{guild.id}"
 
 
 async def send(ctx: commands.Context, reply: Reply, items: list[discord.ui.Item] | None = None
@@ -58,6 +73,7 @@ class ShelfCog(commands.Cog, name="Shelf"):
     def __init__(self, bot: commands.Bot, service: ShelfService):
         self.bot = bot
         self.service = service
+        self.clubs = Clubs(service)
 
     async def cog_check(self, ctx: commands.Context) -> bool:
         """The service's per-user throttle across all commands, on top of each command's own
@@ -169,6 +185,91 @@ class ShelfCog(commands.Cog, name="Shelf"):
     async def help_(self, ctx: commands.Context) -> None:
         await self.answer(ctx, await self.service.help())
 
+    # -- book clubs: one per server, opt-in --
+    @commands.hybrid_group(name="club", description=COMMANDS_BY_NAME["club"].description,
+                           invoke_without_command=True)
+    async def club(self, ctx: commands.Context) -> None:
+        usage = COMMANDS_BY_NAME["club"].usage
+        await self.answer(ctx, a.Problem(f"Which one? `!{usage}`"))
+
+    async def _club_context(self, ctx: commands.Context):
+        """(club key, joined members still here: key -> display name), or None after telling
+        a DM that clubs live in servers."""
+        if ctx.guild is None:
+            await self.answer(ctx, IN_SERVERS_ONLY)
+            return None
+        joined = await self.service.store.club_members(guild_key(ctx.guild))
+        here = await present_members(ctx.guild, joined)
+        return guild_key(ctx.guild), here
+
+    @club.command(name="join", description="join this server's book club (your shelf counts here)")
+    @club_cooldown
+    async def club_join(self, ctx: commands.Context) -> None:
+        if ctx.guild is None:
+            return await self.answer(ctx, IN_SERVERS_ONLY)
+        await self.answer(ctx, await self.clubs.join(guild_key(ctx.guild), user_key(ctx.author)))
+
+    @club.command(name="leave", description="leave this server's book club (at once)")
+    @club_cooldown
+    async def club_leave(self, ctx: commands.Context) -> None:
+        if ctx.guild is None:
+            return await self.answer(ctx, IN_SERVERS_ONLY)
+        await self.answer(ctx, await self.clubs.leave(guild_key(ctx.guild), user_key(ctx.author)))
+
+    @club.command(name="pick", description="picks for the club or the members named; add poll")
+    @app_commands.describe(members="members or a role (mentions), a number of picks, `poll`")
+    @club_cooldown
+    async def club_pick(self, ctx: commands.Context, *, members: str = "") -> None:
+        context = await self._club_context(ctx)
+        if context is None:
+            return
+        guild, here = context
+        words = read_pick_words(members, MAX_K)
+        if words.problem:
+            return await self.answer(ctx, a.Problem(words.problem))
+        await ctx.defer()
+        asked, _, problem = await asked_members(ctx.guild, words, here)
+        if problem:
+            return await self.answer(ctx, a.Problem(problem))
+        names = {key: m.display_name for key, m in here.items()}
+        for key in asked or ():
+            if key not in names and (found := ctx.guild.get_member(int(key.split(":")[1]))):
+                names[key] = found.display_name  # named, not joined: said by name, not pinged
+        answer = await self.clubs.pick(guild, user_key(ctx.author), names, asked, words.k)
+        if words.poll and isinstance(answer, a.ClubPicks):
+            await self.answer(ctx, answer)
+            await ctx.send(poll=club_poll(answer, POLL_HOURS), allowed_mentions=NONE)
+            return
+        await self.answer(ctx, answer)
+
+    @club.command(name="shelf", description="what the club has read: most read, best rated")
+    @club_cooldown
+    async def club_shelf(self, ctx: commands.Context) -> None:
+        if (context := await self._club_context(ctx)) is not None:
+            names = {key: m.display_name for key, m in context[1].items()}
+            await self.answer(ctx, await self.clubs.shelf(context[0], user_key(ctx.author), names))
+
+    @club.command(name="who", description="the members whose shelves sit closest to a book")
+    @club_cooldown
+    async def club_who(self, ctx: commands.Context, *, title: str) -> None:
+        if (context := await self._club_context(ctx)) is not None:
+            names = {key: m.display_name for key, m in context[1].items()}
+            await self.answer(ctx, await self.clubs.who(context[0], user_key(ctx.author), names,
+                                                        title))
+
+    @club.command(name="current", description="the club's current book; with a title, set it")
+    @club_cooldown
+    async def club_current(self, ctx: commands.Context, *, title: str = "") -> None:
+        if (context := await self._club_context(ctx)) is not None:
+            names = {key: m.display_name for key, m in context[1].items()}
+            await self.answer(ctx, await self.clubs.current(context[0], user_key(ctx.author),
+                                                            names, title))
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left a server (or was removed): its club goes with it."""
+        await self.service.store.drop_club(guild_key(guild))
+
     # Slash-command title boxes autocomplete from the catalog.
     @similar.autocomplete("title")
     @info.autocomplete("title")
@@ -176,6 +277,8 @@ class ShelfCog(commands.Cog, name="Shelf"):
     @read.autocomplete("title")
     @unread.autocomplete("title")
     @undismiss.autocomplete("title")
+    @club_who.autocomplete("title")
+    @club_current.autocomplete("title")
     async def _title_autocomplete(self, interaction: discord.Interaction, current: str
                                   ) -> list[app_commands.Choice[str]]:
         return await self.title_choices(interaction, current)

@@ -27,6 +27,7 @@ class Arg(Enum):
     CONFIRM = "confirm", "", "string"  # the word "confirm"; without it, forget asks first
     FILE = "file", "", "attachment"  # a Goodreads CSV: attached in Discord, a path in the terminal
     POSITION = "n", "<n>", "integer"  # a line of the last list shown (the terminal's menus)
+    SUBCOMMAND = "action", "", ""  # a group's subcommand and its words: the rest of the line
 
     def __init__(self, param: str, shown: str, option: str):
         self.param, self.shown, self.option = param, shown, option
@@ -50,6 +51,8 @@ class Command:
     help: str  # one line: `!help` and the slash command's description (at most 100 characters)
     # The terminal's stand-in for Discord's menus: not registered with Discord, not in its help.
     console_only: bool = False
+    # A command group (`club join`, `club pick ...`): its subcommands, in usage order.
+    subcommands: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:
@@ -63,6 +66,8 @@ class Command:
 
     @property
     def usage(self) -> str:
+        if self.subcommands:
+            return f"{self.name} {'|'.join(self.subcommands)}"
         return " ".join([self.name, *(arg.shown for arg in self.args if arg.shown)])
 
 
@@ -88,6 +93,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("notforme", (Arg.POSITION,), "everyday",
             "never pick book n of the last list for me again (several: `!notforme 2 5`)",
             console_only=True),
+    Command("club", (Arg.SUBCOMMAND,), "everyday",
+            "this server's book club: join, leave, pick [@members] [k] [poll], shelf, who <title>, "
+            "current",
+            subcommands=("join", "leave", "pick", "shelf", "who", "current")),
     Command("import", (Arg.FILE,), "heavy",
             "import a Goodreads library export (CSV): attach it, or a path in the terminal"),
     Command("export", (), "heavy", "your data as CSV"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import answers as a
+from bot.clubs import Clubs
 from bot.commands import COMMANDS_BY_NAME, Arg, Command
 from bot.goodreads import MAX_BYTES
 from bot.render_text import render
@@ -30,6 +31,46 @@ SHOWN_PATH = 120  # characters of a path echoed back in an answer
 def console_user(name: str) -> str:
     # Console users live beside Discord ids in one database; the prefix keeps them apart.
     return f"console:{name}"
+
+
+CONSOLE_SERVER = "console"  # the terminal's one local server, where its users' club meets
+USER_NAME = re.compile(r"^[\w.-]{1,64}$")
+SWITCH = "!as"  # `!as NAME`: the session goes on as another local user (to try a club alone)
+
+
+async def _club(session: Session, rest: str) -> a.Answer:
+    """`club join|leave|pick [names] [k]|shelf|who <title>|current [title]` for the terminal's
+    local server: every local user who joined is present, named by their user name."""
+    action, _, words = rest.partition(" ")
+    action, words = action.lower(), words.strip()
+    clubs = Clubs(session.service)
+    store = session.service.store
+    if action == "join":
+        return await clubs.join(CONSOLE_SERVER, session.user)
+    if action == "leave":
+        return await clubs.leave(CONSOLE_SERVER, session.user)
+    present = {key: key.removeprefix("console:")
+               for key in await store.club_members(CONSOLE_SERVER)}
+    if action == "pick":
+        asked, k = [], None
+        for word in words.split():
+            number = parse_whole_number(word, 1, MAX_K)
+            if number is not None and k is None:
+                k = number
+            elif USER_NAME.match(word.lstrip("@")):
+                asked.append(console_user(word.lstrip("@")))
+            else:
+                return a.Problem(f"`!club pick` takes user names and a number from 1 to {MAX_K}.")
+        for key in asked:
+            present.setdefault(key, key.removeprefix("console:"))  # named, so it can be said
+        return await clubs.pick(CONSOLE_SERVER, session.user, present, asked or None, k)
+    if action == "shelf":
+        return await clubs.shelf(CONSOLE_SERVER, session.user, present)
+    if action == "who":
+        return await clubs.who(CONSOLE_SERVER, session.user, present, words)
+    if action == "current":
+        return await clubs.current(CONSOLE_SERVER, session.user, present, words)
+    return a.Problem(f"Which one? `!{COMMANDS_BY_NAME['club'].usage}`")
 
 
 def _count(rest: str) -> int | None | a.Problem:
@@ -98,6 +139,7 @@ CALLS = {
     "undismiss": lambda s, text: s.service.undismiss(s.user, text),
     "pick": _pick,
     "notforme": _not_for_me,
+    "club": lambda s, rest: _club(s, rest),
     "import": lambda s, data: s.service.import_goodreads(s.user, data),
     "export": lambda s, _: s.service.export(s.user),
     "forget": lambda s, confirm: s.service.forget(s.user, confirm=confirm),
@@ -144,6 +186,8 @@ async def _argument(command: Command, rest: str) -> object:
             return rest or 1
         case [Arg.CONFIRM]:
             return rest.lower() == "confirm"
+        case [Arg.SUBCOMMAND]:
+            return rest
         case [Arg.FILE]:
             return await _read_export(rest)
     return None  # no arguments: the rest of the line is ignored
@@ -204,6 +248,17 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
             break
         if line.strip().lower() in ("!quit", "!exit", "quit", "exit"):
             break
+        head, _, name = line.strip().partition(" ")
+        if head.lower() == SWITCH:
+            if USER_NAME.match(name.strip()):
+                user, memory = console_user(name.strip()), Memory()
+                print(f"Now you are {name.strip()}.", file=stdout, flush=True)
+            else:
+                print("Give a user name: letters, digits, . _ or -, e.g. !as bob", file=stdout,
+                      flush=True)
+            if not interactive:
+                print(file=stdout, flush=True)
+            continue
         try:
             answer = await answer_line(service, user, line, memory)
         except StoreError as exc:  # the database is away: one line, and the session goes on

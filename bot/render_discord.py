@@ -3,6 +3,7 @@ and every bit of user or catalog text escaped so it can neither format nor menti
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from functools import singledispatch
@@ -10,7 +11,7 @@ from functools import singledispatch
 import discord
 
 from bot import answers as a
-from bot.render_text import books, both, byline, stars
+from bot.render_text import books, both, byline, club_because, club_pick_line, stars
 from bot.render_text import render as render_text
 
 MESSAGE_LIMIT = 2000
@@ -186,3 +187,27 @@ def _(answer: a.MapImage, prefix: str = "!") -> Reply:
 def _(answer: a.Help, prefix: str = "!") -> Reply:
     lines = [f"`{prefix}{usage}` — {what}" for usage, what in answer.commands]
     return Reply(embed=embed("wikishelf commands", lines, "also as /slash commands"))
+
+
+@render.register
+def _(answer: a.ClubPicks, prefix: str = "!") -> Reply:
+    lines = [book_row(i, pick.book) + why_line(club_pick_line(answer, pick))
+             + why_line(club_because(pick)) for i, pick in enumerate(answer.items, 1)]
+    lines.extend(safe(note, 500) for note in answer.notes)
+    # Footers show no markdown, but must not hold a mention-looking name either.
+    return paged("Picks for the club", lines, clip(unmention("for " + ", ".join(answer.members)), 500))
+
+
+# Discord's poll limits: answers, characters of an answer and of the question, hours it runs.
+POLL_ANSWERS, POLL_ANSWER_LIMIT, POLL_QUESTION_LIMIT, POLL_MAX_HOURS = 10, 55, 300, 768
+
+
+def club_poll(answer: a.ClubPicks, hours: int) -> discord.Poll:
+    """The picks as a native poll the club votes on: at most 10 titles, each cut to fit.
+    Poll text is shown as is (no markdown, no mentions), so titles need no escaping."""
+    hours = max(1, min(POLL_MAX_HOURS, int(hours)))
+    poll = discord.Poll(question=clip("Our next book? (picked from the members' shelves)",
+                                      POLL_QUESTION_LIMIT), duration=dt.timedelta(hours=hours))
+    for pick in answer.items[:POLL_ANSWERS]:
+        poll.add_answer(text=clip(pick.book.title, POLL_ANSWER_LIMIT))
+    return poll

@@ -208,3 +208,75 @@ def _(answer: a.Help, prefix: str = "!") -> str:
     width = max(len(usage) for usage, _ in answer.commands) + len(prefix)
     return "Commands:\n" + "\n".join(f"  {(prefix + usage):<{width}}  {what}"
                                      for usage, what in answer.commands)
+
+
+# -- book clubs --
+def club_because(pick: a.ClubPick) -> str:
+    """'Ann read The Hobbit; Bob read Dune, Emma': the reads behind a pick, per member."""
+    return "; ".join(f"{name} read {', '.join(titles[:2])}"
+                     for name, titles in pick.because.items() if titles)
+
+
+def club_pick_line(answer: a.ClubPicks, pick: a.ClubPick) -> str:
+    """'suits 2 of 3 members (Ann, Bob) · both: J. R. R. Tolkien'."""
+    line = f"{answer.suits_line(pick)} ({', '.join(pick.suits)})"
+    return line + (f" · {both(pick.shared)}" if pick.shared else "")
+
+
+@render.register
+def _(answer: a.ClubMembership, prefix: str = "!") -> str:
+    size = f"The club has {answer.members} member{'s' if answer.members != 1 else ''}."
+    if answer.joined:
+        head = ("You joined this server's book club: your shelf now counts in its picks."
+                if answer.changed else "You are in this server's book club already.")
+    else:
+        head = ("You left this server's book club: your shelf no longer counts here."
+                if answer.changed else "You were not in this server's book club.")
+    return f"{head} {size}"
+
+
+@render.register
+def _(answer: a.ClubPicks, prefix: str = "!") -> str:
+    lines = [f"Picks for the club ({', '.join(answer.members)}):"]
+    for i, pick in enumerate(answer.items, 1):
+        lines.append(f"{i:>2}. {book_line(pick.book)}")
+        lines.append(f"    {club_pick_line(answer, pick)}")
+        if because := club_because(pick):
+            lines.append(f"    {because}")
+    lines.extend(answer.notes)
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.ClubShelf, prefix: str = "!") -> str:
+    lines = [f"The club's shelf ({answer.members} member{'s' if answer.members != 1 else ''}):"]
+    lines.append("Current book: " + (book_line(answer.current, with_url=False)
+                                     if answer.current else "none yet"))
+    if answer.most_read:
+        lines.append("Most read:")
+        lines.extend(f"  {book.title} · {n} read it" for book, n in answer.most_read)
+    if answer.best_rated:
+        lines.append("Best rated:")
+        lines.extend(f"  {book.title} · {mean:.1f} from {n}" for book, mean, n in answer.best_rated)
+    if not answer.most_read:
+        lines.append(f"Nothing read yet: members log books with `{prefix}read <title>`.")
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.ClubWho, prefix: str = "!") -> str:
+    lines = [f"Who in the club might like {answer.book.title}:"]
+    lines.extend(f"  {name} · {sim:.2f} (near {read})" for name, sim, read in answer.closest)
+    if answer.read_it:
+        lines.append("Read it already: " + ", ".join(answer.read_it))
+    if not answer.closest and not answer.read_it:
+        lines.append("No member's shelf is close to it yet.")
+    return "\n".join(lines)
+
+
+@render.register
+def _(answer: a.ClubCurrent, prefix: str = "!") -> str:
+    if answer.book is None:
+        return f"The club has no current book yet: set one with `{prefix}club current <title>`."
+    head = "The club's current book is now" if answer.set_now else "The club is reading"
+    return f"{head} {book_line(answer.book)}."

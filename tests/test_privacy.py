@@ -31,11 +31,17 @@ async def test_forget_and_export_find_every_table_from_the_schema(any_service, s
     await service.read(BOB, "Beren and Lúthien 5")
     await service.dismiss(ALICE, ["Anna Karenina", "The Idiot"])  # "not for me" (V3)
     await service.dismiss(BOB, ["The Idiot"])
-    assert sorted(await store.personal_tables()) == ["dismissals", "notes", "reads"]
+    await store.join_club("guild-1", ALICE)  # book clubs (V4)
+    await store.join_club("guild-1", BOB)
+    await store.set_club_book("guild-1", "The Hobbit", ALICE)
+    assert sorted(await store.personal_tables()) == ["club_books", "club_members", "dismissals",
+                                                     "notes", "reads"]
     exported = await store.export(ALICE)
     assert exported["notes"] == [{"user_id": ALICE, "note": "likes dragons"}]
     assert len(exported["reads"]) == len(ALICE_BOOKS)
     assert sorted(row["title"] for row in exported["dismissals"]) == ["Anna Karenina", "The Idiot"]
+    assert [row["guild_id"] for row in exported["club_members"]] == ["guild-1"]
+    assert [row["title"] for row in exported["club_books"]] == ["The Hobbit"]
     assert any(v == ALICE for _, v in await every_cell(store_target))
 
     assert isinstance(await service.forget(ALICE), a.ForgetPrompt)
@@ -46,7 +52,9 @@ async def test_forget_and_export_find_every_table_from_the_schema(any_service, s
     assert not [c for c in cells if isinstance(c[1], str) and ALICE in c[1]]
     assert ("notes", BOB) in cells and await store.count(BOB) == 1  # others untouched
     assert await store.dismissed(BOB) == ["The Idiot"]
-    assert await store.export(ALICE) == {"dismissals": [], "notes": [], "reads": []}
+    assert await store.club_members("guild-1") == [BOB]
+    assert await store.export(ALICE) == {"club_books": [], "club_members": [], "dismissals": [],
+                                         "notes": [], "reads": []}
 
 
 async def test_export_holds_only_the_callers_reads(service):

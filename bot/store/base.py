@@ -39,6 +39,17 @@ INSERT_DISMISSAL = ("INSERT INTO dismissals (user_id, title, dismissed_at) VALUE
 DELETE_DISMISSAL = "DELETE FROM dismissals WHERE user_id = ? AND title = ?"
 SELECT_DISMISSED = ("SELECT title FROM dismissals WHERE user_id = ? "
                     "ORDER BY dismissed_at DESC, title LIMIT ?")
+JOIN_CLUB = ("INSERT INTO club_members (guild_id, user_id, joined_at) VALUES (?, ?, ?) "
+             "ON CONFLICT (guild_id, user_id) DO NOTHING")
+LEAVE_CLUB = "DELETE FROM club_members WHERE guild_id = ? AND user_id = ?"
+SELECT_CLUB_MEMBERS = ("SELECT user_id FROM club_members WHERE guild_id = ? "
+                       "ORDER BY joined_at, user_id")
+SET_CLUB_BOOK = ("INSERT INTO club_books (guild_id, title, set_at, user_id) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (guild_id) DO UPDATE SET title = excluded.title, "
+                 "set_at = excluded.set_at, user_id = excluded.user_id")
+SELECT_CLUB_BOOK = "SELECT title, set_at, user_id FROM club_books WHERE guild_id = ?"
+# Every table of a server's club: what goes when the bot leaves the server.
+CLUB_TABLES = ("club_members", "club_books")
 
 
 class StoreError(WikishelfError):
@@ -51,6 +62,14 @@ class Read:
     rating: int | None
     read_at: dt.datetime
     source: str = "chat"
+
+
+@dataclass(frozen=True)
+class ClubBook:
+    """A server's current club book: the title, when it was set and by whom (a user key)."""
+    title: str
+    set_at: dt.datetime
+    set_by: str
 
 
 # (title, rating, read_at, source) of one write, validated
@@ -193,6 +212,31 @@ class Store(ABC):
     @abstractmethod
     async def forget(self, user: str) -> int:
         """Delete the user's rows from every personal table; returns how many books went."""
+
+    # -- book clubs: one per server (`guild`, a string), opt-in --
+    @abstractmethod
+    async def join_club(self, guild: str, user: str, when: dt.datetime | None = None) -> bool:
+        """Add `user` to the server's club; False if they were in it already."""
+
+    @abstractmethod
+    async def leave_club(self, guild: str, user: str) -> bool:
+        """Take `user` out of the server's club; False if they were not in it."""
+
+    @abstractmethod
+    async def club_members(self, guild: str) -> list[str]:
+        """The user keys of the server's club, earliest joined first."""
+
+    @abstractmethod
+    async def set_club_book(self, guild: str, title: str, user: str,
+                            when: dt.datetime | None = None) -> None:
+        """Make `title` the server's current club book (replacing the one before)."""
+
+    @abstractmethod
+    async def club_book(self, guild: str) -> ClubBook | None: ...
+
+    @abstractmethod
+    async def drop_club(self, guild: str) -> int:
+        """Delete all of a server's club data (the bot left it); returns the rows that went."""
 
     # -- reads (committed data only) --
     @abstractmethod

@@ -19,7 +19,19 @@ import asyncpg
 
 from bot.store import base
 from bot.store import dsn as dsn_text
-from bot.store.base import HISTORY_LIMIT, USER_COLUMN, Read, Row, Store, StoreError, now_utc, quote_name
+from bot.store.base import (
+    CLUB_TABLES,
+    HISTORY_LIMIT,
+    USER_COLUMN,
+    ClubBook,
+    Read,
+    Row,
+    Store,
+    StoreError,
+    now_utc,
+    quote_name,
+    utc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +57,9 @@ SELECT_READ_PG, UPSERT_READ_PG, DELETE_READ_PG, COUNT_READS_PG, SELECT_SHELF_PG 
                base.SELECT_SHELF))
 INSERT_DISMISSAL_PG, DELETE_DISMISSAL_PG, SELECT_DISMISSED_PG = map(
     numbered, (base.INSERT_DISMISSAL, base.DELETE_DISMISSAL, base.SELECT_DISMISSED))
+JOIN_CLUB_PG, LEAVE_CLUB_PG, SELECT_CLUB_MEMBERS_PG, SET_CLUB_BOOK_PG, SELECT_CLUB_BOOK_PG = map(
+    numbered, (base.JOIN_CLUB, base.LEAVE_CLUB, base.SELECT_CLUB_MEMBERS, base.SET_CLUB_BOOK,
+               base.SELECT_CLUB_BOOK))
 PERSONAL_TABLES = ("SELECT table_name FROM information_schema.columns "
                    "WHERE table_schema = current_schema() AND column_name = $1 "
                    "ORDER BY table_name")
@@ -168,6 +183,40 @@ class PostgresStore(Store):
                     f"DELETE FROM {quote_name(table)} WHERE {USER_COLUMN} = $1", user)
                 removed[table] = int(status.split()[-1])
             return removed.get("reads", 0)
+        return await self._run(op)
+
+    # -- book clubs --
+    async def join_club(self, guild: str, user: str, when=None) -> bool:
+        async def op(conn) -> bool:
+            return await conn.execute(JOIN_CLUB_PG, guild, user,
+                                      utc(when or now_utc())) != "INSERT 0 0"
+        return await self._run(op)
+
+    async def leave_club(self, guild: str, user: str) -> bool:
+        async def op(conn) -> bool:
+            return await conn.execute(LEAVE_CLUB_PG, guild, user) != "DELETE 0"
+        return await self._run(op)
+
+    async def club_members(self, guild: str) -> list[str]:
+        rows = await self._run(lambda conn: conn.fetch(SELECT_CLUB_MEMBERS_PG, guild),
+                               transaction=False)
+        return [r[0] for r in rows]
+
+    async def set_club_book(self, guild: str, title: str, user: str, when=None) -> None:
+        async def op(conn) -> None:
+            await conn.execute(SET_CLUB_BOOK_PG, guild, title, utc(when or now_utc()), user)
+        await self._run(op)
+
+    async def club_book(self, guild: str) -> ClubBook | None:
+        row = await self._run(lambda conn: conn.fetchrow(SELECT_CLUB_BOOK_PG, guild),
+                              transaction=False)
+        return ClubBook(row[0], row[1], row[2]) if row else None
+
+    async def drop_club(self, guild: str) -> int:
+        async def op(conn) -> int:
+            statuses = [await conn.execute(f"DELETE FROM {quote_name(t)} WHERE guild_id = $1",
+                                           guild) for t in CLUB_TABLES]
+            return sum(int(status.split()[-1]) for status in statuses)
         return await self._run(op)
 
     # -- reads --

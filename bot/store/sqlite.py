@@ -23,16 +23,23 @@ from pathlib import Path
 import aiosqlite
 
 from bot.store.base import (
+    CLUB_TABLES,
     COUNT_READS,
     DELETE_DISMISSAL,
     DELETE_READ,
     HISTORY_LIMIT,
     INSERT_DISMISSAL,
+    JOIN_CLUB,
+    LEAVE_CLUB,
+    SELECT_CLUB_BOOK,
+    SELECT_CLUB_MEMBERS,
     SELECT_DISMISSED,
     SELECT_READ,
     SELECT_SHELF,
+    SET_CLUB_BOOK,
     UPSERT_READ,
     USER_COLUMN,
+    ClubBook,
     Read,
     Row,
     Store,
@@ -250,6 +257,36 @@ class SqliteStore(Store):
                     f"DELETE FROM {quote_name(table)} WHERE {USER_COLUMN} = ?", (user,)).rowcount
             return removed.get("reads", 0)
         return await self._write(op)
+
+    # -- book clubs --
+    async def join_club(self, guild: str, user: str, when: dt.datetime | None = None) -> bool:
+        stamp = iso(when or now_utc())
+        return await self._write(
+            lambda conn: conn.execute(JOIN_CLUB, (guild, user, stamp)).rowcount > 0)
+
+    async def leave_club(self, guild: str, user: str) -> bool:
+        return await self._write(lambda conn: conn.execute(LEAVE_CLUB, (guild, user)).rowcount > 0)
+
+    async def club_members(self, guild: str) -> list[str]:
+        return [user for (user,) in await self._fetchall(SELECT_CLUB_MEMBERS, (guild,))]
+
+    async def set_club_book(self, guild: str, title: str, user: str,
+                            when: dt.datetime | None = None) -> None:
+        stamp = iso(when or now_utc())
+        await self._write(lambda conn: conn.execute(SET_CLUB_BOOK, (guild, title, stamp, user))
+                          and None)
+
+    async def club_book(self, guild: str) -> ClubBook | None:
+        rows = await self._fetchall(SELECT_CLUB_BOOK, (guild,))
+        if not rows:
+            return None
+        title, set_at, set_by = rows[0]
+        return ClubBook(title, dt.datetime.fromisoformat(set_at), set_by)
+
+    async def drop_club(self, guild: str) -> int:
+        return await self._write(lambda conn: sum(
+            conn.execute(f"DELETE FROM {quote_name(t)} WHERE guild_id = ?", (guild,)).rowcount
+            for t in CLUB_TABLES))
 
     # -- reads (committed data only) --
     async def _fetchall(self, sql: str, params: tuple) -> list[sqlite3.Row]:
