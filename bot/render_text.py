@@ -180,8 +180,9 @@ def _(answer: a.MapImage, prefix: str = "!") -> str:
 @render.register
 def _(answer: a.Dismissed, prefix: str = "!") -> str:
     titles = ", ".join(book.title for book in answer.books)
-    return (f"Not for you: {titles}. I will not pick {'it' if len(answer.books) == 1 else 'them'} "
-            f"for you again ({prefix}undismiss <title> to undo).")
+    them = "it" if len(answer.books) == 1 else "them"
+    return (f"Not for you: {titles}. `{prefix}next` will not pick {them} for you again "
+            f"(`{prefix}undismiss <title>` to undo).")
 
 
 @render.register

@@ -183,6 +183,14 @@ class ShelfService:
         decides whether the number is the title's ("1984") or the command's ("the martian 4")."""
         return await asyncio.to_thread(self.rec.resolver.resolve_with_number, text, low, high)
 
+    async def _stored_or_resolved(self, text: str, stored: bool) -> str | a.NoMatch:
+        """The title a command about a stored row means: the text itself when it is stored
+        exactly as typed (a title an older catalog had), else the book it resolves to."""
+        if stored:
+            return text
+        resolution = await self._resolve(text)
+        return resolution.title if resolution.found else self._no_match(text, resolution)
+
     async def _engine(self, func, *args):
         """Run an engine call in a thread; its expected errors become a Problem."""
         try:
@@ -339,13 +347,9 @@ class ShelfService:
             return problem
         await self._follow_catalog(user)
         # A shelf title from an older model may no longer resolve; an exact one still removes.
-        if await self.store.get(user, text) is not None:
-            title = text
-        else:
-            resolution = await self._resolve(text)
-            if not resolution.found:
-                return self._no_match(text, resolution)
-            title = resolution.title
+        title = await self._stored_or_resolved(text, await self.store.get(user, text) is not None)
+        if isinstance(title, a.NoMatch):
+            return title
         removed = await self.store.remove_read(user, title)
         return a.Unlogged(self.book(title), removed)
 
@@ -483,14 +487,10 @@ class ShelfService:
             return a.Dismissals([self.book(t) for t in await self.store.dismissed(user)])
         if problem := self._check_text(text, "title"):
             return problem
-        dismissed = await self.store.dismissed(user)
-        if text in dismissed:  # exact: also a title an older catalog had
-            title = text
-        else:
-            resolution = await self._resolve(text)
-            if not resolution.found:
-                return self._no_match(text, resolution)
-            title = resolution.title
+        # Exact: also a title an older catalog had.
+        title = await self._stored_or_resolved(text, text in await self.store.dismissed(user))
+        if isinstance(title, a.NoMatch):
+            return title
         return a.Undismissed(self.book(title), await self.store.undismiss(user, title))
 
 
