@@ -188,7 +188,7 @@ class _OwnedMenu:
             await _follow_up(interaction, a.STORE_DOWN.message)
         except Exception:
             log.exception("menu %s failed", self.item.custom_id)
-            await _follow_up(interaction, "Something went wrong on my side; nothing was changed.")
+            await _follow_up(interaction, "Something went wrong on the bot's side; nothing was changed.")
 
 
 class ChoiceMenu(_OwnedMenu, discord.ui.DynamicItem[discord.ui.Select],
