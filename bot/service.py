@@ -159,6 +159,7 @@ class ShelfService:
     def _warm(self) -> None:
         self.rec.resolver.warm()
         self._book_keys()  # ~80 ms on 37,000 titles: not on a menu's first answer
+        _ = self.rec.evidence  # the page strengths: not on the first `similar` or `next`
 
     def _book_keys(self) -> BookKeys:
         if self._keys is None:

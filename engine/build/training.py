@@ -10,14 +10,12 @@ only the embedding rows in the batch (a dense optimizer would rewrite all ~4 M p
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
 import engine.build.quiet_tf  # noqa: F401  (before TensorFlow: its start-up log lines go)
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+# isort: split
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -10,14 +10,12 @@ Never used to build a model: it exists to be measured against `engine.build.trai
 
 from __future__ import annotations
 
-import os
 import random
 import time
 
 import engine.build.quiet_tf  # noqa: F401  (before TensorFlow: its start-up log lines go)
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+# isort: split
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402

@@ -162,10 +162,6 @@ class Evidence:
         weights = np.repeat(self.strength[mine], self.page_starts[mine + 1] - self.page_starts[mine])
         return np.bincount(linkers, weights=weights, minlength=self.n_books).astype(np.float32)
 
-    def scores(self, book: int, others: Sequence[int]) -> np.ndarray:
-        """Per other book, the summed strength of the pages it shares with `book`."""
-        return self.row(book)[np.asarray(others, dtype=np.int64)]
-
     def close_hits(self, book: int, hits, blend: float = 0.0) -> list[tuple[int, float, float]]:
         """(book, cosine, evidence) of the (book, cosine) hits that share enough evidence with
         `book`: in their order, or by cosine + blend x evidence (ties kept in their order)."""

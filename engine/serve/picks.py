@@ -344,7 +344,7 @@ def recommend_from_history(rec: PickCatalog, history, k: int = 10,
     picks = []
     for c in chosen:
         because = votes.because(rec, c)
-        source = rec.find_book(because[0]) if because and evidence is not None else None
+        source = rec.title_to_id.get(because[0]) if because and evidence is not None else None
         shared = [] if source is None else evidence.shared(source, c)
         picks.append(Pick(rec.titles[c], round(float(votes.score[c]), 4), because, rec.meta[c],
                           shared))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.serving import timed
 from engine.quality.query_mix import HISTORY_SIZES, MIX, keystrokes, random_histories, typed_mix
 
 TARGETS = {"resolve_p99_ms": 5, "resolve_kind_p99_ms": 10, "complete_p99_ms": 10,
@@ -30,15 +31,6 @@ def spread(seconds: list[float]) -> dict:
     ms = np.asarray(seconds) * 1e3
     return {"n": len(ms), **{f"p{q}_ms": round(float(np.percentile(ms, q)), 3) for q in (50, 95, 99)},
             "max_ms": round(float(ms.max()), 3)}
-
-
-def _timed(fn, items) -> list[float]:
-    out = []
-    for item in items:
-        started = time.perf_counter()
-        fn(item)
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def resolve_mix(rec, queries) -> dict:
@@ -75,14 +67,14 @@ def measure_model(rec, quick: bool) -> dict:
            "resolve": resolve_mix(rec, queries)}
     print(f"    resolve all: {out['resolve']['all']}", flush=True)
     keys = keystrokes(rec.titles, 30 if quick else 300, seed=1)
-    out["complete"] = spread(_timed(rec.resolver.complete, keys))
+    out["complete"] = spread(timed(rec.resolver.complete, keys))
     rng = np.random.default_rng(2)
     titles = [rec.titles[int(i)] for i in rng.choice(linked, 300 if quick else 2000, replace=False)]
-    out["similar"] = spread(_timed(lambda t: rec.similar(t, 10), titles))
+    out["similar"] = spread(timed(lambda t: rec.similar(t, 10), titles))
     out["recommend"] = {}
     for size in HISTORY_SIZES:
         histories = random_histories(rec.titles, linked, 20 if quick else 100, size, seed=size)
-        out["recommend"][str(size)] = spread(_timed(lambda h: rec.recommend(h, 10), histories))
+        out["recommend"][str(size)] = spread(timed(lambda h: rec.recommend(h, 10), histories))
     out["club_8x50"] = club_picks(rec, linked, 50 if quick else 200)
     print(f"    complete {out['complete']}, similar {out['similar']}, "
           f"recommend {out['recommend']}, club 8x50 {out['club_8x50']}", flush=True)
@@ -95,7 +87,7 @@ def club_picks(rec, linked, count: int) -> dict:
 
     shelves = random_histories(rec.titles, linked, count * CLUB_MEMBERS, CLUB_BOOKS, seed=3)
     clubs = [shelves[i:i + CLUB_MEMBERS] for i in range(0, len(shelves), CLUB_MEMBERS)]
-    return spread(_timed(lambda club: group_picks(rec, club, 10), clubs))
+    return spread(timed(lambda club: group_picks(rec, club, 10), clubs))
 
 
 def meets(r: dict) -> dict:
