@@ -228,13 +228,11 @@ class ShelfCog(commands.Cog, name="Shelf"):
         if words.problem:
             return await self.answer(ctx, a.Problem(words.problem))
         await ctx.defer()
-        asked, _, problem = await asked_members(ctx.guild, words, here)
+        asked, named, problem = await asked_members(ctx.guild, words, here)
         if problem:
             return await self.answer(ctx, a.Problem(problem))
-        names = {key: m.display_name for key, m in here.items()}
-        for key in asked or ():
-            if key not in names and (found := ctx.guild.get_member(int(key.split(":")[1]))):
-                names[key] = found.display_name  # named, not joined: said by name, not pinged
+        # Those named but not joined are said by name, never pinged.
+        names = {**named, **{key: m.display_name for key, m in here.items()}}
         answer = await self.clubs.pick(guild, user_key(ctx.author), names, asked, words.k)
         if words.poll and isinstance(answer, a.ClubPicks):
             await self.answer(ctx, answer)
