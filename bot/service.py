@@ -157,9 +157,8 @@ class ShelfService:
                          number=number, series=series)
 
     def _warm(self) -> None:
-        self.rec.resolver.warm()
         self._book_keys()  # ~80 ms on 37,000 titles: not on a menu's first answer
-        _ = self.rec.evidence  # the page strengths: not on the first `similar` or `next`
+        self.rec.warm()  # last: it also freezes what is loaded so far out of the collector's walk
 
     def _book_keys(self) -> BookKeys:
         if self._keys is None:

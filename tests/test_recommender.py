@@ -83,3 +83,19 @@ def test_books_about_puts_books_that_link_the_page_first(real):
     linkers = {real.titles[b] for b in real.evidence.books_of(pid)}
     answer = [n.title for n in real.books_about(page, len(linkers) + 5)]
     assert len(linkers) >= 3 and set(answer[:len(linkers)]) == linkers
+
+
+def test_warm_builds_the_lazy_indexes_and_freezes_them_out_of_the_collector(tiny_model_dir):
+    import gc
+
+    from engine.serve.recommender import Recommender
+
+    rec = Recommender.load(tiny_model_dir)
+    assert "evidence" not in rec.__dict__ and "vocab" not in rec.resolver.__dict__
+    frozen_before = gc.get_freeze_count()
+    try:
+        rec.warm()
+        assert "evidence" in rec.__dict__ and "vocab" in rec.resolver.__dict__
+        assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.unfreeze()  # give the test process's objects back to the collector

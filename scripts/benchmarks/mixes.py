@@ -61,6 +61,7 @@ def measure_model(rec, quick: bool) -> dict:
     authors = [m.get("author", "") for m in rec.meta]
     queries = typed_mix(rec.titles, authors, 1000 if quick else 10_000, seed=0)
     linked = np.flatnonzero(rec.has_links)
+    rec.warm()  # as the bot's service does once it has loaded the model
     for title in rec.titles[:20]:  # warm the memory-mapped pages, as a running bot has
         rec.similar(title, 10)
     out = {"books": len(rec.titles), "aliases": len(rec.files.aliases), "mix": MIX,

@@ -162,6 +162,7 @@ def run(args) -> dict:
 
     quick = bool(getattr(args, "quick", False))
     rec = Recommender.load(args.model)
+    rec.warm()  # as the bot's service does once it has loaded the model
     rng = np.random.default_rng(1)
     linked = np.flatnonzero(rec.has_links)
     titles = [rec.titles[i] for i in rng.choice(linked, 300 if quick else 2000, replace=False)]
