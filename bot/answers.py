@@ -64,6 +64,12 @@ class SimilarBooks:
     note: str = ""  # why the list is empty or shorter than asked
     # Per item, the strongest Wikipedia pages both books link (the evidence shown), or ().
     shared: list[tuple[str, ...]] = field(default_factory=list)
+    # True when nothing is close: the items are only the nearest books sharing one page.
+    weaker: bool = False
+
+    @property
+    def heading(self) -> str:
+        return "Nearest to" if self.weaker else "Books like"
 
     def why(self, i: int) -> tuple[str, ...]:
         return self.shared[i] if i < len(self.shared) else ()

@@ -111,7 +111,7 @@ def _(answer: a.SimilarBooks, prefix: str = "!") -> Reply:
              for i, (b, sim) in enumerate(answer.items)]
     if answer.note:
         lines.append(safe(answer.note))
-    return paged(f"Books like {answer.book.title}", lines, "similarity from Wikipedia links",
+    return paged(f"{answer.heading} {answer.book.title}", lines, "similarity from Wikipedia links",
                  answer.book.url)
 
 

@@ -66,7 +66,7 @@ def _(answer: a.NoMatch, prefix: str = "!") -> str:
 
 @render.register
 def _(answer: a.SimilarBooks, prefix: str = "!") -> str:
-    lines = [f"Books like {book_line(answer.book, with_url=False)}:"]
+    lines = [f"{answer.heading} {book_line(answer.book, with_url=False)}:"]
     for i, (b, sim) in enumerate(answer.items):
         lines.append(f"{i + 1:>2}. {book_line(b)} ({sim:.2f})")
         if why := both(answer.why(i)):

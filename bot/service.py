@@ -233,9 +233,21 @@ class ShelfService:
         hits = [n for n in hits if n.title not in dismissed][:k]
         book = self.book(title)
         items = [(self.book(n.title), float(n.similarity)) for n in hits]
-        shared = [shared_labels(n.shared, book, other) for n, (other, _) in zip(hits, items,
-                                                                                 strict=True)]
-        return a.SimilarBooks(book, items, note, shared)
+        shared = [shared_labels((*self._kin_label(n, other), *n.shared), book, other)
+                  for n, (other, _) in zip(hits, items, strict=True)]
+        weaker = bool(hits) and all(getattr(n, "weaker", False) for n in hits)
+        return a.SimilarBooks(book, items, note, shared, weaker)
+
+    def _kin_label(self, neighbour, other: a.Book) -> tuple[str, ...]:
+        """The author's name or the series' name when that is why a book is listed."""
+        kin = getattr(neighbour, "kin", None)
+        if kin == "author" and other.author:
+            return (other.author,)
+        if kin == "series":
+            row = self.rec.title_to_id.get(neighbour.title)
+            name = neighbour.meta.get("series") or (self.rec.series[row] if row is not None else "")
+            return (f"series: {str(name).removeprefix('category:')}",) if name else ()
+        return ()
 
     async def _dismissed_if_possible(self, user: str) -> list[str]:
         # `similar` needs no history: with the database away it answers, unfiltered.

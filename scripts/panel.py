@@ -2,7 +2,8 @@
 
     python scripts/panel.py books   [--model DIR] [--goodbooks CSV] [--out docs/panel/books.txt]
     python scripts/panel.py prepare [--model DIR] [--books FILE] [--out docs/panel] [--seed N]
-    python scripts/panel.py score   [--out docs/panel]
+    python scripts/panel.py prepare --round 2 [--model DIR]   (docs/panel/round2, fresh sides)
+    python scripts/panel.py score   [--out docs/panel | --round N]
 
 The logic lives in engine.quality.panel.
 """

@@ -23,8 +23,8 @@ from scipy import sparse
 
 from engine.quality import metrics as ev
 from engine.quality.methods import KNN_ALPHA, KNN_NEIGHBOURS, Fitted, link_matrix
-from engine.serve.evidence import CANDIDATE_POOL, Evidence, field_labels, measured_strength
-from engine.serve.picks import NEIGHBOURS_PER_READ, book_series
+from engine.serve.evidence import CANDIDATE_POOL, RANK_BLEND, Evidence, field_labels, measured_strength
+from engine.serve.picks import NEIGHBOURS_PER_READ, book_series, kin_keys
 
 DEFAULT_THRESHOLDS = (0.0, 1.0, 1.2, 1.4, 1.6)
 
@@ -41,23 +41,52 @@ def evidence_rows(pairs: np.ndarray, strength: np.ndarray, n_books: int, n_pages
 
 
 def cut_similarity(similarity, evidence, threshold: float, pool: int = CANDIDATE_POOL,
-                   blend: float = 0.0):
+                   blend: float = 0.0, kin=None, kin_bonus: float = 0.0):
     """`similarity` with every book outside a row's `pool` nearest, or sharing less evidence than
-    `threshold`, at -inf; the kept ones ranked by cosine + blend x evidence."""
+    `threshold`, at -inf; the kept ones ranked by cosine + blend x evidence. With `kin` (books ->
+    bool rows: same author or series), kin books are kept whatever their rank or evidence and
+    get + kin_bonus, as `similar` serves them."""
     if threshold <= 0:
         return similarity
 
     def rows(books: np.ndarray) -> np.ndarray:
-        sims = np.array(similarity(books), dtype=np.float32)
-        sims[np.arange(len(books)), books] = -np.inf
+        raw = np.array(similarity(books), dtype=np.float32)
+        raw[np.arange(len(books)), books] = -np.inf
+        sims = raw.copy()
         n = sims.shape[1]
         if pool < n:
             kth = np.partition(sims, n - pool, axis=1)[:, n - pool]
             sims[sims < kth[:, None]] = -np.inf
         shared = evidence(books)
         sims[shared < threshold] = -np.inf
+        if kin is not None:
+            related = kin(books)
+            sims = np.where(related, raw + kin_bonus, sims)
         return sims + blend * shared if blend else sims
     return rows
+
+
+def kin_rows(catalog, series, dropped_authors: np.ndarray):
+    """books -> bool rows of the books sharing an author or series key (engine.serve.kinship's
+    keys), with the author keys of books whose author label is in `dropped_authors` (the
+    scoring fold) left out, so same-author precision gains only through series."""
+    keys = []
+    for book, (title, meta, name) in enumerate(zip(catalog.books, catalog.meta, series,
+                                                   strict=True)):
+        own = kin_keys(title, meta, name)
+        keys.append([k for k in own if not (k.startswith("author:") and dropped_authors[book])])
+    ids: dict[str, int] = {}
+    rows = [b for b, ks in enumerate(keys) for _ in ks]
+    cols = [ids.setdefault(k, len(ids)) for ks in keys for k in ks]
+    member = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                               shape=(len(keys), max(len(ids), 1)))
+    back = member.T.tocsr()
+
+    def related(books: np.ndarray) -> np.ndarray:
+        out = (member[books] @ back).toarray() > 0
+        out[np.arange(len(books)), books] = False
+        return out
+    return related
 
 
 class CutFitted(Fitted):
@@ -85,7 +114,7 @@ def author_cases(cases, authors: np.ndarray):
 
 
 def run(method, seed, catalog, split, authorless, authors, cases, plan, thresholds, log,
-        blends=()) -> dict:
+        blends=(), kin_bonuses=()) -> dict:
     """{(threshold, blend): {metric: value}} for one method and seed. A blend re-ranks the kept
     neighbours by cosine + blend x evidence; it changes only the order, so it is scored on
     same-author precision only."""
@@ -104,6 +133,16 @@ def run(method, seed, catalog, split, authorless, authors, cases, plan, threshol
         metrics = ev.link_prediction(split, catalog.n_pages, scorer, books_limit=plan.link_books,
                                      seed=plan.split_seed)
         out[t, 0.0]["recall@10"] = metrics.recall[10]
+    series_all = book_series(catalog.meta, split.train_pairs, catalog.pages)
+    kin_all = kin_rows(catalog, series_all, score_labels >= 0)
+    for t in (t for t in thresholds if t > 0):
+        for bonus in kin_bonuses:
+            cut = CutFitted(fitted, cut_similarity(fitted.book_similarity, evidence, t,
+                                                   blend=RANK_BLEND, kin=kin_all, kin_bonus=bonus))
+            scorer = lambda books, cut=cut: cut.knn_page_scores(books, k=k, alpha=alpha)  # noqa: E731
+            metrics = ev.link_prediction(split, catalog.n_pages, scorer,
+                                         books_limit=plan.link_books, seed=plan.split_seed)
+            out.setdefault((t, RANK_BLEND, bonus), {})["recall@10"] = metrics.recall[10]
 
     fitted = method.fit(authorless, catalog.n_books, catalog.n_pages, seed)
     strength = measured_strength(authorless, catalog.n_pages, measure_labels, genres)
@@ -131,6 +170,19 @@ def run(method, seed, catalog, split, authorless, authors, cases, plan, threshol
                 seed=plan.split_seed)}
             log(f"  {method.name} seed {seed} t={t:g} blend {blend:g}: same_author_p@10 "
                 f"{out[t, blend]['same_author_p@10']:.3f}")
+        if t <= 0:
+            continue
+        kin = kin_rows(catalog, series, score_labels >= 0)
+        for bonus in kin_bonuses:
+            kinned = cut_similarity(fitted.book_similarity, evidence, t, blend=RANK_BLEND,
+                                    kin=kin, kin_bonus=bonus)
+            row = out.setdefault((t, RANK_BLEND, bonus), {})
+            row["same_author_p@10"] = ev.same_author_precision(
+                kinned, score_labels, candidates, books_limit=plan.author_books,
+                seed=plan.split_seed)
+            row["shown@10"] = shown_share(kinned, candidates, plan)
+            log(f"  {method.name} seed {seed} t={t:g} kin +{bonus:g}: " + ", ".join(
+                f"{m} {v:.3f}" for m, v in row.items()))
     return out
 
 
@@ -149,6 +201,8 @@ def main(args, catalog, config, methods, plan, split, authorless, authors, cases
     thresholds = tuple(float(x) for x in args.thresholds.split(",")) if args.thresholds \
         else DEFAULT_THRESHOLDS
     blends = tuple(float(x) for x in args.blends.split(",")) if args.blends else ()
+    kin_bonuses = tuple(float(x) for x in args.kin_bonuses.split(",")) \
+        if getattr(args, "kin_bonuses", None) else ()
     started = time.perf_counter()
     per_seed: dict[str, list[dict]] = {}
     for method in methods:
@@ -156,14 +210,14 @@ def main(args, catalog, config, methods, plan, split, authorless, authors, cases
         for seed in seeds:
             per_seed.setdefault(method.name, []).append(
                 run(method, seed, catalog, split, authorless, authors, cases, plan, thresholds,
-                    log, blends))
+                    log, blends, kin_bonuses))
     metrics = ("recall@10", "same_author_p@10", "loo_hit@10", "shown@10")
     log("")
     log("| method | cut (sum of strengths) | " + " | ".join(metrics) + " |")
     log("|---|---|" + "---|" * len(metrics))
     for name, runs in per_seed.items():
         for key in runs[0]:
-            t, blend = key
+            t, blend, *kin = key
             cells = []
             for m in metrics:
                 if m not in runs[0][key]:
@@ -174,6 +228,7 @@ def main(args, catalog, config, methods, plan, split, authorless, authors, cases
                 cells.append(f"{values.mean():.3f}" + (f" ± {spread:.3f}" if len(runs) > 1 else ""))
             label = "none" if t <= 0 else f"{t:g}" + (f", re-ranked +{blend:g} x evidence"
                                                       if blend else "")
+            label += f", same author/series kept +{kin[0]:g}" if kin else ""
             log(f"| {name} | {label} | " + " | ".join(cells) + " |")
     log(f"\n({time.perf_counter() - started:.0f} s; seeds {plan.seeds}; split seed {plan.split_seed})")
     return 0

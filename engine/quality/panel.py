@@ -31,6 +31,7 @@ LISTS_FILE = "lists.tsv"
 KEY_FILE = "key.tsv"
 SHEET = "sheet_{}.md"
 VERDICTS = "verdict_*.tsv"
+GUIDES = ("RUBRIC.md", "JUDGE.md")  # copied into every later round's folder
 SYSTEMS = ("wikishelf", "tfidf")
 PICKS = 5
 CHUNKS = 4
@@ -229,6 +230,31 @@ def write_panel(out: Path, items: list[Item], lists: dict[str, dict[str, list[Pi
                                                encoding="utf-8")
 
 
+def round_dir(number: int, panel: Path = PANEL_DIR) -> Path:
+    """Round 1 is docs/panel itself (kept as judged); a later round has its own folder."""
+    return panel if number == 1 else panel / f"round{number}"
+
+
+def round_seed(number: int) -> int:
+    """Fresh blinding per round: round 1 used BLIND_SEED, round n uses BLIND_SEED + n - 1."""
+    return BLIND_SEED + number - 1
+
+
+def prepare_round(model_dir: Path, books: list[str], number: int,
+                  panel: Path = PANEL_DIR) -> tuple[Path, dict]:
+    """A new round of the same books into its own folder, with new A/B sides and copies of the
+    rubric and the judges' instructions; refuses a folder that already holds verdicts."""
+    if number < 2:
+        raise PanelError("round 1 is docs/panel as judged; a new round is 2 or more")
+    out = round_dir(number, panel)
+    if any(out.glob(VERDICTS)):
+        raise PanelError(f"{out} already holds verdicts; it is not rewritten")
+    shown = prepare(model_dir, books, out, round_seed(number))
+    for name in GUIDES:
+        (out / name).write_text((panel / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return out, shown
+
+
 def prepare(model_dir: Path, books: list[str], out: Path, seed: int = BLIND_SEED) -> dict:
     from engine.serve.recommender import Recommender
 
@@ -419,8 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     prep.add_argument("--books", type=Path, default=PANEL_DIR / BOOKS_FILE)
     prep.add_argument("--out", type=Path, default=PANEL_DIR)
     prep.add_argument("--seed", type=int, default=BLIND_SEED)
+    prep.add_argument("--round", type=int, help="a new round (2, 3, ...) into docs/panel/roundN "
+                      "with fresh blinding; --out and --seed are then ignored")
     scoring = commands.add_parser("score", help="unblind the verdict files and print the result")
     scoring.add_argument("--out", type=Path, default=PANEL_DIR)
+    scoring.add_argument("--round", type=int, help="score docs/panel/roundN (1: docs/panel)")
     args = parser.parse_args(argv)
     try:
         if args.command == "books":
@@ -430,10 +459,15 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text("\n".join(chosen) + "\n", encoding="utf-8")
             print(f"{len(chosen)} books -> {args.out}")
         elif args.command == "prepare":
-            shown = prepare(args.model, read_books(args.books), args.out, args.seed)
-            print(f"picks shown: {', '.join(f'{s} {n}' for s, n in shown.items())} -> {args.out}")
+            if args.round is not None:
+                out, shown = prepare_round(args.model, read_books(args.books), args.round)
+            else:
+                out, shown = args.out, prepare(args.model, read_books(args.books), args.out,
+                                               args.seed)
+            print(f"picks shown: {', '.join(f'{s} {n}' for s, n in shown.items())} -> {out}")
         else:
-            verdicts, key, lists = read_all_verdicts(args.out)
+            out = args.out if args.round is None else round_dir(args.round)
+            verdicts, key, lists = read_all_verdicts(out)
             print(report(score(verdicts, key, lists), max(i.sheet for i in key.values())))
     except WikishelfError as error:
         print(f"error: {error}", file=sys.stderr)

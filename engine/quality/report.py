@@ -85,6 +85,8 @@ def parse_args(argv):
     parser.add_argument("--blends", help="with --evidence: also re-rank the kept neighbours by "
                              "cosine + BLEND x evidence, for each of these blends; with "
                              "--evidence-lists: the one blend to show")
+    parser.add_argument("--kin-bonuses", help="with --evidence: also keep same-author/series "
+                             "books and rank them + BONUS (as `similar` does), for each bonus")
     parser.add_argument("--evidence-lists", type=int, metavar="N",
                         help="print the model's top-5 lists before and after the cut, and "
                              "TF-IDF's, for the N most-read goodbooks-10k books in the catalog")

@@ -45,6 +45,17 @@ CANDIDATE_POOL = 200
 RANK_BLEND = 0.05
 # Pages below this strength are never offered as the reason (they are still counted in the sum).
 SHOWN_MIN_STRENGTH = 0.5
+# Books of the same author or series (engine.serve.kinship) are kept whatever their evidence and
+# ranked by cosine + blend x evidence + KIN_BONUS: chosen in EVALUATION.md ("Same author and
+# series first").
+KIN_BONUS = 0.2
+# With no close match and no kin, `similar` may still name the nearest books that share one page
+# that says what kind of book it is, labelled as weaker: strength at least WEAKER_PAGE_MIN (above
+# every country, <= 0.24, and big publisher, Knopf 0.58, Harper & Brothers 0.70) and genre lift at
+# least WEAKER_KIND_MIN, which no publisher reaches on the shared catalog (Putnam Adult: strength
+# 1.03 but genre lift 0.28) while forms and genres do (autobiography 0.88, memoir 0.83).
+WEAKER_PAGE_MIN = 1.0
+WEAKER_KIND_MIN = 0.7
 
 
 def field_labels(meta: Sequence[Mapping], key: str) -> np.ndarray:
@@ -59,10 +70,17 @@ def field_labels(meta: Sequence[Mapping], key: str) -> np.ndarray:
     return out
 
 
+def lifts(pairs: np.ndarray, n_pages: int, authors: np.ndarray,
+          genres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The author lift and the genre lift of every page (see the module's docstring)."""
+    return page_strength(pairs, authors, n_pages), page_strength(pairs, genres, n_pages)
+
+
 def measured_strength(pairs: np.ndarray, n_pages: int, authors: np.ndarray,
                       genres: np.ndarray) -> np.ndarray:
-    """The author lift plus the genre lift of every page (see the module's docstring)."""
-    return page_strength(pairs, authors, n_pages) + page_strength(pairs, genres, n_pages)
+    """The author lift plus the genre lift of every page."""
+    author, genre = lifts(pairs, n_pages, authors, genres)
+    return author + genre
 
 
 def _pairs_within(counts: np.ndarray) -> np.ndarray:
@@ -112,12 +130,15 @@ class Evidence:
     strength of every page."""
 
     def __init__(self, pairs: np.ndarray, n_books: int, pages: Sequence[str], strength: np.ndarray,
-                 close: float = CLOSE_EVIDENCE):
+                 close: float = CLOSE_EVIDENCE, kind: np.ndarray | None = None):
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         self.n_books = n_books
         self.pages = pages
         self.strength = np.asarray(strength, dtype=np.float32)
         self.close = close
+        # The genre lift alone (how much a page says about the kind of book); None: unknown,
+        # and then no page is strong enough for the weaker fallback.
+        self.kind = None if kind is None else np.asarray(kind, dtype=np.float32)
         by_book = np.lexsort((pairs[:, 1], pairs[:, 0]))
         self.book_pages = pairs[by_book, 1].astype(np.int32)
         self.book_starts = np.searchsorted(pairs[by_book, 0], np.arange(n_books + 1))
@@ -129,9 +150,9 @@ class Evidence:
     def measured(cls, pairs: np.ndarray, meta: Sequence[Mapping], pages: Sequence[str],
                  close: float = CLOSE_EVIDENCE) -> Evidence:
         """Strengths measured on this catalog's authors and genres."""
-        strength = measured_strength(pairs, len(pages), field_labels(meta, "author"),
-                                     field_labels(meta, "genre"))
-        return cls(pairs, len(meta), pages, strength, close)
+        author, genre = lifts(pairs, len(pages), field_labels(meta, "author"),
+                              field_labels(meta, "genre"))
+        return cls(pairs, len(meta), pages, author + genre, close, genre)
 
     def pages_of(self, book: int) -> np.ndarray:
         return self.book_pages[self.book_starts[book]:self.book_starts[book + 1]]
@@ -152,21 +173,41 @@ class Evidence:
         ids = (strong if len(strong) else ids[:1])[:limit]
         return [SharedPage(self.pages[i], round(float(self.strength[i]), 2)) for i in ids.tolist()]
 
-    def row(self, book: int) -> np.ndarray:
+    def row(self, book: int, only: np.ndarray | None = None) -> np.ndarray:
         """Per book of the catalog, the summed strength of the pages it shares with `book`
-        (one weighted count over the linkers of `book`'s pages)."""
+        (one weighted count over the linkers of `book`'s pages); with `only` (bool per page),
+        of those pages alone."""
         mine = self.pages_of(book)
+        mine = mine if only is None else mine[only[mine]]
         if len(mine) == 0:
             return np.zeros(self.n_books, dtype=np.float32)
         linkers = np.concatenate([self.books_of(p) for p in mine.tolist()])
         weights = np.repeat(self.strength[mine], self.page_starts[mine + 1] - self.page_starts[mine])
         return np.bincount(linkers, weights=weights, minlength=self.n_books).astype(np.float32)
 
-    def close_hits(self, book: int, hits, blend: float = 0.0) -> list[tuple[int, float, float]]:
+    def close_hits(self, book: int, hits, blend: float = 0.0, kin: Mapping[int, float] | None = None,
+                   kin_bonus: float = 0.0) -> list[tuple[int, float, float]]:
         """(book, cosine, evidence) of the (book, cosine) hits that share enough evidence with
-        `book`: in their order, or by cosine + blend x evidence (ties kept in their order)."""
-        if not hits:
+        `book`, and of every `kin` book (book -> cosine: same author or series, kept whatever
+        it shares): in their order, or by cosine + blend x evidence + kin_bonus for kin (ties
+        kept in their order)."""
+        kin = kin or {}
+        if not hits and not kin:
             return []
         row = self.row(book)
-        kept = [(i, s, float(row[i])) for i, s in hits if row[i] >= self.close]
-        return sorted(kept, key=lambda h: -(h[1] + blend * h[2])) if blend else kept
+        kept = [(i, s, float(row[i])) for i, s in hits if row[i] >= self.close or i in kin]
+        listed = {i for i, _ in hits}
+        kept += [(i, s, float(row[i])) for i, s in kin.items() if i not in listed]
+        if not blend and not kin_bonus:
+            return kept
+        return sorted(kept, key=lambda h: -(h[1] + blend * h[2] + (kin_bonus if h[0] in kin else 0)))
+
+    def weaker_hits(self, book: int, hits) -> list[tuple[int, float, float]]:
+        """(book, cosine, evidence) of the hits sharing with `book` at least one page that says
+        what kind of book it is (WEAKER_PAGE_MIN, WEAKER_KIND_MIN), in their order: the honest
+        fallback when nothing is close."""
+        if not hits or self.kind is None:
+            return []
+        telling = (self.strength >= WEAKER_PAGE_MIN) & (self.kind >= WEAKER_KIND_MIN)
+        row, strong = self.row(book), self.row(book, telling)
+        return [(i, s, float(row[i])) for i, s in hits if strong[i] > 0]

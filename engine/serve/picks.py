@@ -238,12 +238,18 @@ def author_keys(author: str) -> list[str]:
     return [key for key in (_NOT_ALNUM.sub("", strip_accents(n)) for n in names) if key]
 
 
-def diversity_keys(rec: PickCatalog, book: int) -> list[str]:
-    keys = ["author:" + a for a in author_keys(str(rec.meta[book].get("author", "")))]
-    for series in (rec.series[book], series_key(rec.titles[book])):
-        if series:
-            keys.append("series:" + str(series).lower())
+def kin_keys(title: str, meta: Mapping, series: str | None) -> list[str]:
+    """'author:<key>' per credited person and 'series:<name>' per series a book shows: the
+    diversity caps here and `similar`'s same-author/series ranking (engine.serve.kinship)."""
+    keys = ["author:" + a for a in author_keys(str(meta.get("author") or ""))]
+    for name in (series, series_key(title)):
+        if name and "series:" + str(name).lower() not in keys:
+            keys.append("series:" + str(name).lower())
     return keys
+
+
+def diversity_keys(rec: PickCatalog, book: int) -> list[str]:
+    return kin_keys(rec.titles[book], rec.meta[book], rec.series[book])
 
 
 def book_series(meta: Sequence[Mapping], pairs: np.ndarray, pages: Sequence[str]) -> list[str | None]:

@@ -18,8 +18,16 @@ import numpy as np
 
 from engine.errors import ModelDirError, WikishelfError
 from engine.model_dir import ModelFiles, open_model
-from engine.serve.evidence import CANDIDATE_POOL, RANK_BLEND, Evidence, SharedPage
+from engine.serve.evidence import (
+    CANDIDATE_POOL,
+    KIN_BONUS,
+    RANK_BLEND,
+    SHOWN_MIN_STRENGTH,
+    Evidence,
+    SharedPage,
+)
 from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
+from engine.serve.kinship import Kinship
 from engine.serve.picks import HistoryItem, Pick, PickList, book_series, recommend_from_history
 from engine.serve.titles import Resolution, TitleResolver
 from engine.text import clean_link
@@ -38,6 +46,8 @@ class Neighbour:
     meta: dict
     shared: tuple[SharedPage, ...] = ()  # the strongest pages both books link, strongest first
     evidence: float = 0.0  # the summed strength of every shared page
+    kin: str | None = None  # "series" or "author" when the two books share one (kinship.py)
+    weaker: bool = False  # a fallback pick: not close, the nearest sharing one strong-ish page
 
 
 class NeighbourList(list):
@@ -49,7 +59,10 @@ class NeighbourList(list):
         self.reason = reason
 
 
-def few_matches_reason(found: int) -> str:
+def few_matches_reason(found: int, weaker: bool = False) -> str:
+    if weaker:
+        return ("No close matches: these are only the nearest books sharing a Wikipedia page with "
+                "it (weaker evidence, shown under each).")
     if found == 0:
         return ("No close matches: this book shares no specific Wikipedia page (an author, a "
                 "series, a narrow genre) with another book.")
@@ -124,7 +137,7 @@ class Recommender:
         collection walking it stalled answers by ~45 ms on the shared catalog (club picks p99
         91 -> 49 ms, measured in the session that added this)."""
         self.resolver.warm()
-        _ = self.evidence
+        _ = self.evidence, self.kinship
         gc.freeze()
 
     def find_book(self, title: str) -> int | None:
@@ -168,6 +181,16 @@ class Recommender:
         raise UnknownPage(text)
 
     rank_blend = RANK_BLEND
+    kin_bonus = KIN_BONUS
+
+    @cached_property
+    def kinship(self) -> Kinship:
+        """Books of one author or one series (built on first use, ~0.1 s on the shared catalog)."""
+        return Kinship.of_catalog(self.titles, self.meta, self.series)
+
+    def kin_of(self, book: int) -> dict[int, str]:
+        """The trained books of `book`'s author or series -> "series" / "author"."""
+        return {i: kind for i, kind in self.kinship.of(book).items() if self.has_links[i]}
 
     @cached_property
     def evidence(self) -> Evidence:
@@ -176,10 +199,12 @@ class Recommender:
         return Evidence.measured(self.files.pairs, self.meta, self.pages)
 
     def neighbour(self, book: int, similarity: float, of: int | None = None,
-                  evidence: float = 0.0) -> Neighbour:
+                  evidence: float = 0.0, kin: str | None = None, weaker: bool = False) -> Neighbour:
         shared = () if of is None else tuple(self.evidence.shared(of, book))
+        if kin:  # the author or series is the reason: a country shared besides says nothing
+            shared = tuple(p for p in shared if p.strength >= SHOWN_MIN_STRENGTH)
         return Neighbour(self.titles[book], round(float(similarity), 4), self.meta[book], shared,
-                         round(float(evidence), 2))
+                         round(float(evidence), 2), kin, weaker)
 
 
     def _k(self, k) -> int:
@@ -188,17 +213,31 @@ class Recommender:
     # -- answers --
     def similar(self, title: str, k: int = 10) -> NeighbourList:
         """The books shown as "like this", best first: among the CANDIDATE_POOL nearest by cosine
-        (the book itself and untrained books excluded), those sharing enough evidence, ranked by
-        cosine + RANK_BLEND x evidence, each with its strongest shared pages. Shorter than k (with
-        a `reason`) when fewer are close; empty when the book itself has no links."""
+        (the book itself and untrained books excluded), those sharing enough evidence, plus the
+        books of the same author or series; ranked by cosine + RANK_BLEND x evidence + KIN_BONUS
+        for kin, each with its strongest shared pages (and `kin`). Shorter than k (with a
+        `reason`) when fewer are close. With nothing close and no kin, the nearest books sharing
+        one WEAKER_PAGE_MIN page, marked `weaker` and said so; empty when the book has no links
+        or nothing honest can be said."""
         book = self.book_id(title)
         k = self._k(k)
         if not self.has_links[book] or k == 0:
             return NeighbourList()
         hits = self.book_index.by_item(book, max(k, CANDIDATE_POOL))
-        kept = self.evidence.close_hits(book, hits, self.rank_blend)[:k]
-        reason = few_matches_reason(len(kept)) if len(kept) < min(k, len(hits)) else None
-        return NeighbourList([self.neighbour(i, s, book, e) for i, s, e in kept], reason)
+        kin = self.kin_of(book)
+        vectors = np.asarray(self.book_vectors)
+        ids = np.fromiter(kin, dtype=np.int64, count=len(kin))
+        cosines = dict(zip(kin, (vectors[ids] @ vectors[book]).tolist(), strict=True))
+        kept = self.evidence.close_hits(book, hits, self.rank_blend, cosines, self.kin_bonus)[:k]
+        if kept:
+            reason = few_matches_reason(len(kept)) if len(kept) < min(k, len(hits)) else None
+            return NeighbourList([self.neighbour(i, s, book, e, kin.get(i)) for i, s, e in kept],
+                                 reason)
+        weaker = self.evidence.weaker_hits(book, hits)[:k]
+        if not weaker:
+            return NeighbourList([], few_matches_reason(0) if hits else None)
+        return NeighbourList([self.neighbour(i, s, book, e, weaker=True) for i, s, e in weaker],
+                             few_matches_reason(len(weaker), weaker=True))
 
     def nearest(self, title: str, k: int = 10) -> list[Neighbour]:
         """The k nearest books by cosine alone, no evidence cut (for measuring and maps)."""
