@@ -305,3 +305,44 @@ def test_no_verdicts_yet(hand_panel):
     folder, _ = hand_panel
     with pytest.raises(PanelError, match="no verdict_"):
         panel.read_all_verdicts(folder)
+
+
+# ---------------------------------------------------------------- later rounds
+def test_a_new_round_gets_its_own_folder_fresh_sides_and_the_guides(tiny_model_dir, tiny_books,
+                                                                    prepared, tmp_path):
+    first, _ = prepared
+    for name in panel.GUIDES:
+        (tmp_path / name).write_text(f"the {name} text\n", encoding="utf-8")
+    (tmp_path / "key.tsv").write_text("round 1's key, left alone\n", encoding="utf-8")
+    out, shown = panel.prepare_round(tiny_model_dir, tiny_books, 2, panel=tmp_path)
+    assert out == tmp_path / "round2" and shown["wikishelf"] > 0
+    assert (tmp_path / "key.tsv").read_text(encoding="utf-8") == "round 1's key, left alone\n"
+    for name in panel.GUIDES:
+        assert (out / name).read_text(encoding="utf-8") == f"the {name} text\n"
+    sides = [row.split("\t")[3] for row in (out / "key.tsv").read_text().splitlines()[1:]]
+    first_sides = [row.split("\t")[3] for row in (first / "key.tsv").read_text().splitlines()[1:]]
+    assert sides != first_sides and panel.round_seed(2) != panel.BLIND_SEED
+    assert panel.read_lists(out) == panel.read_lists(first)  # same model, same lists
+    (out / "verdict_1.tsv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(PanelError, match="already holds verdicts"):
+        panel.prepare_round(tiny_model_dir, tiny_books, 2, panel=tmp_path)
+    with pytest.raises(PanelError, match="round 1"):
+        panel.prepare_round(tiny_model_dir, tiny_books, 1, panel=tmp_path)
+
+
+def test_score_reads_a_round_folder_like_round_one(tmp_path, capsys):
+    """Round 1's real files and verdicts, copied into a round folder, score the same."""
+    round_one = panel.round_dir(1)
+    assert round_one == panel.PANEL_DIR
+    copy = panel.round_dir(3, tmp_path)
+    copy.mkdir()
+    for path in round_one.glob("*.tsv"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    assert panel.main(["score", "--out", str(copy)]) == 0
+    copied = capsys.readouterr().out
+    assert panel.main(["score", "--round", "1"]) == 0
+    assert capsys.readouterr().out == copied
+    verdicts, key, lists = panel.read_all_verdicts(copy)
+    result = panel.score(verdicts, key, lists)
+    assert result.wins + result.ties + result.losses == 100
+    assert f"{result.wins} wins, {result.ties} ties, {result.losses} losses" in copied

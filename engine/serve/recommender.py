@@ -21,6 +21,7 @@ from engine.model_dir import ModelFiles, open_model
 from engine.serve.evidence import (
     CANDIDATE_POOL,
     KIN_BONUS,
+    KNOWN_KIN_BONUS,
     RANK_BLEND,
     SHOWN_MIN_STRENGTH,
     Evidence,
@@ -137,7 +138,7 @@ class Recommender:
         collection walking it stalled answers by ~45 ms on the shared catalog (club picks p99
         91 -> 49 ms, measured in the session that added this)."""
         self.resolver.warm()
-        _ = self.evidence, self.kinship
+        _ = self.evidence, self.kinship, self.well_read
         gc.freeze()
 
     def find_book(self, title: str) -> int | None:
@@ -182,6 +183,14 @@ class Recommender:
 
     rank_blend = RANK_BLEND
     kin_bonus = KIN_BONUS
+    known_kin_bonus = KNOWN_KIN_BONUS
+
+    @cached_property
+    def well_read(self) -> np.ndarray:
+        """bool per book: among the titles readers know best (the model directory's list)."""
+        known = np.zeros(len(self.titles), dtype=bool)
+        known[[self.title_to_id[t] for t in self.files.well_read if t in self.title_to_id]] = True
+        return known
 
     @cached_property
     def kinship(self) -> Kinship:
@@ -225,10 +234,7 @@ class Recommender:
             return NeighbourList()
         hits = self.book_index.by_item(book, max(k, CANDIDATE_POOL))
         kin = self.kin_of(book)
-        vectors = np.asarray(self.book_vectors)
-        ids = np.fromiter(kin, dtype=np.int64, count=len(kin))
-        cosines = dict(zip(kin, (vectors[ids] @ vectors[book]).tolist(), strict=True))
-        kept = self.evidence.close_hits(book, hits, self.rank_blend, cosines, self.kin_bonus)[:k]
+        kept = self.evidence.close_hits(book, hits, self.rank_blend, self._kin_scores(book, kin))[:k]
         if kept:
             reason = few_matches_reason(len(kept)) if len(kept) < min(k, len(hits)) else None
             return NeighbourList([self.neighbour(i, s, book, e, kin.get(i)) for i, s, e in kept],
@@ -238,6 +244,14 @@ class Recommender:
             return NeighbourList([], few_matches_reason(0) if hits else None)
         return NeighbourList([self.neighbour(i, s, book, e, weaker=True) for i, s, e in weaker],
                              few_matches_reason(len(weaker), weaker=True))
+
+    def _kin_scores(self, book: int, kin: dict[int, str]) -> dict[int, tuple[float, float]]:
+        """Kin book -> (cosine with `book`, its ranking bonus)."""
+        vectors = np.asarray(self.book_vectors)
+        ids = np.fromiter(kin, dtype=np.int64, count=len(kin))
+        cosines = (vectors[ids] @ vectors[book]).tolist() if len(ids) else []
+        bonus = self.kin_bonus + self.known_kin_bonus * self.well_read[ids]
+        return {i: (c, float(b)) for i, c, b in zip(ids.tolist(), cosines, bonus, strict=True)}
 
     def nearest(self, title: str, k: int = 10) -> list[Neighbour]:
         """The k nearest books by cosine alone, no evidence cut (for measuring and maps)."""
