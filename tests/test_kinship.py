@@ -136,3 +136,26 @@ def test_few_panel_books_are_left_with_nothing(real):
 def test_few_matches_reasons_read_as_sentences(weaker):
     text = few_matches_reason(0, weaker)
     assert text[0].isupper() and text.endswith(".")
+
+
+def test_the_measured_cut_keeps_kin_as_similar_does_and_hides_the_scoring_authors():
+    from types import SimpleNamespace
+
+    from engine.quality.evidence_cut import cut_similarity, kin_rows
+
+    catalog = SimpleNamespace(books=["A 1", "B", "C", "D"],
+                              meta=[{"author": "X"}, {"author": "X"}, {"author": "Y"},
+                                    {"author": "Y"}])
+    sims = np.array([[1.0, 0.1, 0.9, 0.8]], dtype=np.float32)
+    shared = np.array([[0.0, 0.0, 2.0, 0.5]], dtype=np.float32)
+    kin = kin_rows(catalog, [None, None, None, None], np.zeros(4, dtype=bool))
+    assert kin(np.array([0, 2])).tolist() == [[False, True, False, False],
+                                              [False, False, False, True]]
+    hidden = kin_rows(catalog, [None] * 4, np.array([True, True, False, False]))
+    assert not hidden(np.array([0])).any()  # the scoring fold's authors make no kin
+    row = cut_similarity(lambda b: sims[b], lambda b: shared[b], 1.4, pool=2)(np.array([0]))
+    assert np.isfinite(row).tolist() == [[False, False, True, False]]
+    row = cut_similarity(lambda b: sims[b], lambda b: shared[b], 1.4, pool=2, kin=kin,
+                         kin_bonus=0.9)(np.array([0]))
+    assert np.isfinite(row).tolist() == [[False, True, True, False]]
+    assert row[0, 1] == pytest.approx(1.0) and row[0, 2] == pytest.approx(0.9)
