@@ -159,3 +159,12 @@ def test_the_measured_cut_keeps_kin_as_similar_does_and_hides_the_scoring_author
                          kin_bonus=0.9)(np.array([0]))
     assert np.isfinite(row).tolist() == [[False, True, True, False]]
     assert row[0, 1] == pytest.approx(1.0) and row[0, 2] == pytest.approx(0.9)
+
+
+def test_credit_words_are_no_author():
+    from engine.serve.picks import author_keys
+
+    assert author_keys("A. B. Guthrie, Jr.") == ["abguthrie"]
+    assert author_keys("Fletcher Pratt, Ed.") == ["fletcherpratt"]
+    assert author_keys("Arvind Kejriwal and Others") == ["arvindkejriwal"]
+    assert author_keys("Anonymous") == [] and author_keys("Homer") == ["homer"]
