@@ -136,7 +136,7 @@ def test_console_switches_user_with_as(tiny_model_dir, tmp_path):
                       str(tiny_model_dir), "--db", str(tmp_path / "c.db"), "--user", "ann")
     assert out.returncode == 0, out.stderr
     assert "Now you are bob." in out.stdout and "Picks for the club (ann, bob)" in out.stdout
-    assert "Give a user name" in out.stdout
+    assert "Give a user name" in out.stdout and "Now you are no/such" not in out.stdout
 
 
 # ---------------------------------------------------------------- Discord (dpytest)

@@ -14,7 +14,11 @@ The rules (compared on simulated clubs by `scripts/evaluate.py --groups`, EVALUA
   A book liked by two beats one loved by one and disliked by the other;
 - fair_share: seats are filled one at a time, each by the book with the highest weighted sum of
   member scores, a member's weight falling as earlier picks already suit them
-  (1 / (1 + what they have got so far)).
+  (1 / (1 + what they have got so far));
+- deal: seats are dealt like cards: each goes to the best open book of a member served least so
+  far (the one whose best is strongest; what suits more members breaks ties; any member's
+  dislike subtracts), so in a club of up to k members everyone's own first choice gets a seat
+  before anyone's second.
 Author and series caps are the single reader's (picks.per_key_cap).
 """
 
@@ -155,9 +159,19 @@ def fair_share(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
     return (scores / (1.0 + got)[:, None]).sum(0)
 
 
+def deal(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
+    # Only the least-served members choose, but anyone's dislike still subtracts; a pick that
+    # suits others too wins the choosers' ties, scaled below any gap between their own scores.
+    choosers = got <= got.min() + 1e-9
+    liked = np.clip(scores, 0, None)
+    disliked = scores - liked
+    shared = liked.sum(0) / (scores.shape[0] + 1)
+    return liked[choosers].max(0) + disliked.sum(0) + 1e-3 * shared
+
+
 RULES: dict[str, Rule] = {"average": average, "least_misery": least_misery,
-                          "rank_fusion": rank_fusion, "fair_share": fair_share}
-SEQUENTIAL = {"fair_share"}  # rules whose scores change as seats are taken
+                          "rank_fusion": rank_fusion, "fair_share": fair_share, "deal": deal}
+SEQUENTIAL = {"fair_share", "deal"}  # rules whose scores change as seats are taken
 CHOSEN_RULE = "rank_fusion"  # by measurement: EVALUATION.md, "Book clubs"
 
 
