@@ -190,13 +190,19 @@ class MapImage:
 
 
 @dataclass(frozen=True)
+class SwitchedUser:
+    """The terminal's `!as NAME`: the session goes on as this local user."""
+    name: str
+
+
+@dataclass(frozen=True)
 class Help:
     commands: list[tuple[str, str]] = field(default_factory=list)  # (usage, what it does)
 
 
 Answer = (Problem | NoMatch | SimilarBooks | RelatedPages | BooksAbout | BookInfo | Logged
           | Unlogged | Shelf | Picks | ImportSummary | Export | ForgetPrompt | Forgotten
-          | MapImage | Help | Dismissed | Undismissed | Dismissals)
+          | MapImage | SwitchedUser | Help | Dismissed | Undismissed | Dismissals)
 
 
 # -- book clubs: one per server; members are shown by display name, never mentioned --

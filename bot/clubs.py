@@ -162,6 +162,12 @@ class Clubs:
         await self.store.set_club_book(guild, found, user)
         return a.ClubCurrent(self.service.book(found), set_now=True)
 
+    async def poll_won(self, guild: str, title: str, by: str) -> None:
+        """A club poll ended with `title` ahead: it becomes the club's current book. The poll
+        was the members' choice, so no member check; a server without a club gets none."""
+        if await self.store.club_members(guild):
+            await self.store.set_club_book(guild, title, by)
+
     async def _title(self, text: str) -> str | a.Answer:
         text = clean_text(text)
         if problem := self.service._check_text(text, "title"):

@@ -15,7 +15,7 @@ from bot.club_mentions import asked_members, present_members, read_pick_words
 from bot.clubs import Clubs
 from bot.commands import COMMANDS_BY_NAME, COOLDOWNS, SYNC
 from bot.goodreads import MAX_BYTES
-from bot.render_discord import Reply, club_poll, render
+from bot.render_discord import CLUB_POLL_QUESTION, Reply, club_poll, render, unclip
 from bot.service import MAX_K, ShelfService
 from bot.views import ConfirmForgetView, controls, post, user_key
 
@@ -262,6 +262,23 @@ class ShelfCog(commands.Cog, name="Shelf"):
             names = {key: m.display_name for key, m in context[1].items()}
             await self.answer(ctx, await self.clubs.current(context[0], user_key(ctx.author),
                                                             names, title))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Discord posts a poll's result as a message from the poll's author: when it is one of
+        this bot's club polls, the winner becomes the club's current book. The result message
+        itself names the server and the winner, so this holds across restarts."""
+        me = self.bot.user
+        if (message.type is not discord.MessageType.poll_result or message.guild is None
+                or me is None or message.author.id != me.id or not message.embeds):
+            return
+        fields = {field.name: field.value for field in message.embeds[0].fields}
+        if fields.get("poll_question_text") != CLUB_POLL_QUESTION:
+            return
+        # No winner field when nobody voted or answers tied: the current book stays.
+        title = unclip(fields.get("victor_answer_text") or "", self.service.rec.title_to_id)
+        if title is not None:
+            await self.clubs.poll_won(guild_key(message.guild), title, user_key(me))
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

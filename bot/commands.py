@@ -27,6 +27,7 @@ class Arg(Enum):
     CONFIRM = "confirm", "", "string"  # the word "confirm"; without it, forget asks first
     FILE = "file", "", "attachment"  # a Goodreads CSV: attached in Discord, a path in the terminal
     POSITION = "n", "<n>", "integer"  # a line of the last list shown (the terminal's menus)
+    USER_NAME = "name", "<name>", "string"  # a local user of the terminal
     SUBCOMMAND = "action", "", ""  # a group's subcommand and its words: the rest of the line
 
     def __init__(self, param: str, shown: str, option: str):
@@ -92,6 +93,9 @@ COMMANDS: tuple[Command, ...] = (
             console_only=True),
     Command("notforme", (Arg.POSITION,), "everyday",
             "never pick book n of the last list for me again (several: `!notforme 2 5`)",
+            console_only=True),
+    Command("as", (Arg.USER_NAME,), "everyday",
+            "go on as another local user (to try a club alone), e.g. `!as bob`",
             console_only=True),
     Command("club", (Arg.SUBCOMMAND,), "everyday",
             "this server's book club: join, leave, pick [@members] [k] [poll], shelf, who <title>, "

@@ -35,7 +35,6 @@ def console_user(name: str) -> str:
 
 CONSOLE_SERVER = "console"  # the terminal's one local server, where its users' club meets
 USER_NAME = re.compile(r"^[\w.-]{1,64}$")
-SWITCH = "!as"  # `!as NAME`: the session goes on as another local user (to try a club alone)
 
 
 async def _club(session: Session, rest: str) -> a.Answer:
@@ -125,6 +124,13 @@ async def _not_for_me(session: Session, numbers: list[int]) -> a.Answer:
     return await session.service.dismiss(session.user, [picks[n - 1] for n in numbers])
 
 
+async def _switch_user(session: Session, name: str) -> a.Answer:
+    # Only the answer is made here: the session loop takes the new user from it.
+    if not USER_NAME.match(name):
+        return a.Problem("Give a user name: letters, digits, . _ or -, e.g. !as bob.")
+    return a.SwitchedUser(name)
+
+
 # How each command calls the service with its argument, read from the line by `_argument`.
 CALLS = {
     "similar": lambda s, text: s.service.similar(text, user=s.user),
@@ -139,6 +145,7 @@ CALLS = {
     "undismiss": lambda s, text: s.service.undismiss(s.user, text),
     "pick": _pick,
     "notforme": _not_for_me,
+    "as": _switch_user,
     "club": lambda s, rest: _club(s, rest),
     "import": lambda s, data: s.service.import_goodreads(s.user, data),
     "export": lambda s, _: s.service.export(s.user),
@@ -176,7 +183,7 @@ async def _argument(command: Command, rest: str) -> object:
     keeps a trailing count or rating: the service splits it off only where it is no part of the
     title ("1984", "Apollo 13")."""
     match command.args[:1]:
-        case [Arg.TITLE | Arg.PAGE_NAME | Arg.OPTIONAL_TITLE]:
+        case [Arg.TITLE | Arg.PAGE_NAME | Arg.OPTIONAL_TITLE | Arg.USER_NAME]:
             return rest
         case [Arg.POSITION]:
             return _positions(rest)
@@ -248,17 +255,6 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
             break
         if line.strip().lower() in ("!quit", "!exit", "quit", "exit"):
             break
-        head, _, name = line.strip().partition(" ")
-        if head.lower() == SWITCH:
-            if USER_NAME.match(name.strip()):
-                user, memory = console_user(name.strip()), Memory()
-                print(f"Now you are {name.strip()}.", file=stdout, flush=True)
-            else:
-                print("Give a user name: letters, digits, . _ or -, e.g. !as bob", file=stdout,
-                      flush=True)
-            if not interactive:
-                print(file=stdout, flush=True)
-            continue
         try:
             answer = await answer_line(service, user, line, memory)
         except StoreError as exc:  # the database is away: one line, and the session goes on
@@ -267,6 +263,8 @@ async def run(service: ShelfService, user_name: str, stdin=None, stdout=None) ->
         except Exception:  # one bad line must not end the session
             log.exception("command failed: %r", line[:200])
             answer = a.Problem("Something went wrong with that command; it changed nothing.")
+        if isinstance(answer, a.SwitchedUser):  # `!as NAME`: a fresh session as that user
+            user, memory = console_user(answer.name), Memory()
         if answer is not None:
             print(render(answer), file=stdout, flush=True)
             if not interactive:

@@ -28,6 +28,16 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unclip(text: str, titles) -> str | None:
+    """The one title of `titles` that `clip` could have cut to `text` (None if none or several)."""
+    if text in titles:
+        return text
+    if not text.endswith("…"):
+        return None
+    found = [t for t in titles if t.startswith(text[:-1]) and clip(t, len(text)) == text]
+    return found[0] if len(found) == 1 else None
+
+
 def unmention(text: str) -> str:
     """Every @ followed by a zero-width space: no @everyone, @here, <@id>, <@&id> can form,
     whatever the id looks like (escape_mentions only knows real-length snowflakes)."""
@@ -200,14 +210,16 @@ def _(answer: a.ClubPicks, prefix: str = "!") -> Reply:
 
 # Discord's poll limits: answers, characters of an answer and of the question, hours it runs.
 POLL_ANSWERS, POLL_ANSWER_LIMIT, POLL_QUESTION_LIMIT, POLL_MAX_HOURS = 10, 55, 300, 768
+# How the bot knows its own club polls when Discord says one has ended (bot/cog.py).
+CLUB_POLL_QUESTION = "Our next book? (picked from the members' shelves)"
 
 
 def club_poll(answer: a.ClubPicks, hours: int) -> discord.Poll:
     """The picks as a native poll the club votes on: at most 10 titles, each cut to fit.
     Poll text is shown as is (no markdown, no mentions), so titles need no escaping."""
     hours = max(1, min(POLL_MAX_HOURS, int(hours)))
-    poll = discord.Poll(question=clip("Our next book? (picked from the members' shelves)",
-                                      POLL_QUESTION_LIMIT), duration=dt.timedelta(hours=hours))
+    poll = discord.Poll(question=clip(CLUB_POLL_QUESTION, POLL_QUESTION_LIMIT),
+                        duration=dt.timedelta(hours=hours))
     for pick in answer.items[:POLL_ANSWERS]:
         poll.add_answer(text=clip(pick.book.title, POLL_ANSWER_LIMIT))
     return poll

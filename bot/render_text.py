@@ -205,6 +205,11 @@ def _(answer: a.Dismissals, prefix: str = "!") -> str:
 
 
 @render.register
+def _(answer: a.SwitchedUser, prefix: str = "!") -> str:
+    return f"Now you are {answer.name}."
+
+
+@render.register
 def _(answer: a.Help, prefix: str = "!") -> str:
     width = max(len(usage) for usage, _ in answer.commands) + len(prefix)
     return "Commands:\n" + "\n".join(f"  {(prefix + usage):<{width}}  {what}"

@@ -136,7 +136,7 @@ def test_console_switches_user_with_as(tiny_model_dir, tmp_path):
                       str(tiny_model_dir), "--db", str(tmp_path / "c.db"), "--user", "ann")
     assert out.returncode == 0, out.stderr
     assert "Now you are bob." in out.stdout and "Picks for the club (ann, bob)" in out.stdout
-    assert "Give a user name" in out.stdout
+    assert "Give a user name" in out.stdout and "Now you are no/such" not in out.stdout
 
 
 # ---------------------------------------------------------------- Discord (dpytest)
@@ -255,3 +255,48 @@ async def test_a_servers_club_goes_when_the_bot_leaves(club_bot):
     assert await store.club_members(f"discord:{guild.id}") == []
     assert await store.club_book(f"discord:{guild.id}") is None
     assert await store.count(key(alice)) == 1  # her own shelf stays
+
+
+def poll_result(bot, author, question: str, winner: str | None) -> dict:
+    """The gateway's MESSAGE_CREATE for the message Discord posts when a poll ends (type 46)."""
+    channel = bot.guilds[0].text_channels[0]
+    fields = [{"name": "poll_question_text", "value": question}, {"name": "total_votes", "value": "3"}]
+    if winner is not None:
+        fields += [{"name": "victor_answer_id", "value": "1"},
+                   {"name": "victor_answer_text", "value": winner},
+                   {"name": "victor_answer_votes", "value": "2"}]
+    user = {"id": str(author.id), "username": author.name, "discriminator": "0001", "avatar": None,
+            "bot": author.bot}
+    return {"id": str(discord.utils.time_snowflake(discord.utils.utcnow())),
+            "channel_id": str(channel.id), "guild_id": str(channel.guild.id), "author": user,
+            "content": "", "timestamp": discord.utils.utcnow().isoformat(),
+            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+            "mention_roles": [], "attachments": [], "pinned": False, "type": 46,
+            "embeds": [{"type": "poll_result", "fields": fields}],
+            "message_reference": {"message_id": "1", "channel_id": str(channel.id),
+                                  "guild_id": str(channel.guild.id)}}
+
+
+async def test_a_club_polls_winner_becomes_the_current_book(club_bot):
+    from bot.render_discord import CLUB_POLL_QUESTION, clip
+    alice = member(0)
+    await say("!club join", alice)
+    guild = f"discord:{club_bot.guilds[0].id}"
+    store, state = club_bot.service.store, club_bot._connection
+
+    async def ends(author, question, winner):
+        state.parse_message_create(poll_result(club_bot, author, question, winner))
+        await dpytest.run_all_events()
+        book = await store.club_book(guild)
+        return book.title if book else None
+
+    assert await ends(club_bot.user, CLUB_POLL_QUESTION, None) is None  # no votes: nothing set
+    assert await ends(alice, CLUB_POLL_QUESTION, "War and Peace") is None  # someone else's poll
+    assert await ends(club_bot.user, "Pizza tonight?", "War and Peace") is None  # not a club poll
+    assert await ends(club_bot.user, CLUB_POLL_QUESTION, "No Such Book") is None
+    assert await ends(club_bot.user, CLUB_POLL_QUESTION, "War and Peace") == "War and Peace"
+    # A title cut to fit the poll (55 characters) is logged in full.
+    long = max(club_bot.service.rec.titles, key=len)
+    cut = clip(long, min(55, len(long) - 2))
+    assert await ends(club_bot.user, CLUB_POLL_QUESTION, cut) == long
+    assert await store.club_members(guild) == [key(alice)]  # nobody joined or left by it

@@ -76,7 +76,7 @@ async def test_help_lists_every_table_command(service):
 
 async def test_console_only_commands_are_marked_and_stay_out_of_discord(bot):
     console_only = [c.name for c in COMMANDS if c.console_only]
-    assert console_only == ["pick", "notforme"]
+    assert console_only == ["pick", "notforme", "as"]
     assert not {c.name for c in bot.commands} & set(console_only)
     await dpytest.message("!help")
     shown = dpytest.get_message().embeds[0].description

@@ -81,6 +81,17 @@ def test_fair_share_does_not_give_every_seat_to_one_member(rec):
     assert [1 in p.suits for p in picks].count(True) >= 2
 
 
+def test_deal_seats_every_members_first_choice_before_anyone_gets_a_second(rec):
+    shelves = [liked("The Hobbit", "The Two Towers", "The Fellowship of the Ring"),
+               liked("The Selfish Gene"), liked("War and Peace")]
+    group = score_members(rec, shelves)
+    picks = group_picks(rec, shelves, 3, rule="deal")
+    firsts = {member: rec.titles[int(np.argmax(np.where(group.blocked, -np.inf, row)))]
+              for member, row in zip(group.voting, group.scores, strict=True)}
+    assert {p.title for p in picks} >= set(firsts.values())  # each member's own best is seated
+    assert {m for p in picks for m in p.suits} == {0, 1, 2}
+
+
 def test_empty_groups_and_empty_shelves_give_reasons(rec, club):
     assert group_picks(rec, {}) == [] and group_picks(rec, {}).reason == REASON_NO_MEMBERS
     assert group_picks(rec, []).reason == REASON_NO_MEMBERS

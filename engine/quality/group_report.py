@@ -133,7 +133,8 @@ def render(report: dict) -> str:
              "held-out books. Figures: means over seeds ± spread (max − min).", "",
              "Rules (engine/serve/group_picks.py): average, least_misery, rank_fusion (reciprocal "
              "rank fusion), fair_share (seats one at a time, member weights 1 / (1 + what earlier "
-             "picks gave them)). Baselines: single_fixed (the first member's own picks), "
+             "picks gave them)), deal (seats dealt in turn to the least-served members' best "
+             "books). Baselines: single_fixed (the first member's own picks), "
              "single_best (the best member's own picks, chosen in hindsight), mean_vectors (nearest "
              "books to the mean vector of every member's reads).", "",
              "**Worst-served member's hit rate** (per club, the lowest member hit rate over its "

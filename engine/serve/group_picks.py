@@ -9,12 +9,16 @@ outvote a short one; a book near something a member disliked scores below zero f
 The rules (compared on simulated clubs by `scripts/evaluate.py --groups`, EVALUATION.md):
 - average: the mean of the members' scores;
 - least_misery: the lowest member score (the mean breaks ties);
-- rank_fusion (the default): reciprocal rank fusion of the members' own rankings, so each
+- rank_fusion: reciprocal rank fusion of the members' own rankings, so each
   member's first choices count alike however strongly their shelf votes; a dislike subtracts.
   A book liked by two beats one loved by one and disliked by the other;
 - fair_share: seats are filled one at a time, each by the book with the highest weighted sum of
   member scores, a member's weight falling as earlier picks already suit them
-  (1 / (1 + what they have got so far)).
+  (1 / (1 + what they have got so far));
+- deal (the default): seats are dealt like cards: each goes to the best open book of a member served least so
+  far (the one whose best is strongest; what suits more members breaks ties; any member's
+  dislike subtracts), so in a club of up to k members everyone's own first choice gets a seat
+  before anyone's second.
 Author and series caps are the single reader's (picks.per_key_cap).
 """
 
@@ -155,10 +159,20 @@ def fair_share(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
     return (scores / (1.0 + got)[:, None]).sum(0)
 
 
+def deal(scores: np.ndarray, got: np.ndarray) -> np.ndarray:
+    # Only the least-served members choose, but anyone's dislike still subtracts; a pick that
+    # suits others too wins the choosers' ties, scaled below any gap between their own scores.
+    choosers = got <= got.min() + 1e-9
+    liked = np.clip(scores, 0, None)
+    disliked = scores - liked
+    shared = liked.sum(0) / (scores.shape[0] + 1)
+    return liked[choosers].max(0) + disliked.sum(0) + 1e-3 * shared
+
+
 RULES: dict[str, Rule] = {"average": average, "least_misery": least_misery,
-                          "rank_fusion": rank_fusion, "fair_share": fair_share}
-SEQUENTIAL = {"fair_share"}  # rules whose scores change as seats are taken
-CHOSEN_RULE = "rank_fusion"  # by measurement: EVALUATION.md, "Book clubs"
+                          "rank_fusion": rank_fusion, "fair_share": fair_share, "deal": deal}
+SEQUENTIAL = {"fair_share", "deal"}  # rules whose scores change as seats are taken
+CHOSEN_RULE = "deal"  # by measurement: EVALUATION.md, "Book clubs"
 
 
 def pick_for_group(rec: PickCatalog, group: GroupScores, k: int = 10,
