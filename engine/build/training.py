@@ -266,8 +266,9 @@ def without_common_directions(book_vectors: np.ndarray, pairs: np.ndarray,
     rows = book_vectors[linked].astype(np.float64)
     rows -= rows.mean(0)
     if drop:
-        _, _, directions = np.linalg.svd(rows, full_matrices=False)
-        top = directions[:drop]
+        # Principal directions from the small dim x dim scatter matrix, not an SVD of every row.
+        _, directions = np.linalg.eigh(rows.T @ rows)
+        top = directions[:, ::-1][:, :drop].T
         rows -= (rows @ top.T) @ top
     out = book_vectors.copy()
     out[linked] = normalise_rows(rows)
