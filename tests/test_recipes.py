@@ -55,3 +55,8 @@ def test_the_positive_budget_cuts_epochs_only_for_large_catalogs():
     assert epochs_for(config, 50_000_000) == PLATEAU_EPOCHS  # never below the plateau
     assert epochs_for(TrainConfig(epochs=3), 50_000_000) == 3  # nor above what was asked
     assert epochs_for(config, 0) == 40
+
+
+def test_the_full_link_recipe_removes_the_shared_direction_and_thin_links_does_not():
+    assert recipe_config(FULL_LINKS).centre and recipe_config(FULL_LINKS).drop_directions == 1
+    assert not TrainConfig().centre and TrainConfig().drop_directions == 0

@@ -207,3 +207,24 @@ def test_a_step_is_row_wise_adagrad_on_the_tape_gradients(classification):
     stepper.step(books, pages, labels)
     for var, want in zip(model.trainable_variables, expected, strict=True):
         np.testing.assert_allclose(var.numpy(), want, rtol=1e-4, atol=1e-6)
+
+
+def test_common_directions_go_and_unlinked_books_keep_their_vector():
+    from engine.build.training import without_common_directions
+
+    rng = np.random.default_rng(0)
+    shared = rng.normal(size=8)  # a direction every linked book leans towards
+    vectors = (rng.normal(size=(30, 8)) * 0.2 + 3 * shared).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    pairs = np.array([(b, 0) for b in range(29)], dtype=np.int32)  # book 29 has no links
+    before = vectors[:29] @ vectors[:29].T
+    out = without_common_directions(vectors, pairs, drop=1)
+    after = out[:29] @ out[:29].T
+    assert np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    assert np.array_equal(out[29], vectors[29])
+    off = ~np.eye(29, dtype=bool)
+    assert before[off].mean() > 0.8 and abs(after[off].mean()) < 0.1  # flat cosines spread out
+    centred = out[:29].astype(np.float64)
+    _, _, top = np.linalg.svd(vectors[:29] - vectors[:29].mean(0), full_matrices=False)
+    assert np.abs(centred @ top[0]).max() < 1e-5  # the top direction is gone
+    assert np.array_equal(without_common_directions(vectors, pairs, drop=0)[29], vectors[29])

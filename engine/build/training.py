@@ -230,6 +230,8 @@ def train(pairs: np.ndarray, n_books: int, n_pages: int, config: TrainConfig | N
     if config.page_mix:
         book_vectors = mix_page_vectors(book_vectors, page_vectors, pairs, config.page_mix,
                                         config.page_mix_power)
+    if config.centre or config.drop_directions:
+        book_vectors = without_common_directions(book_vectors, pairs, config.drop_directions)
     return TrainResult(
         book_vectors=book_vectors,
         page_vectors=page_vectors,
@@ -252,3 +254,22 @@ def mix_page_vectors(book_vectors: np.ndarray, page_vectors: np.ndarray, pairs: 
     mean = normalise_rows(np.asarray(links @ page_vectors))
     return normalise_rows(book_vectors + weight * mean)
 
+
+
+def without_common_directions(book_vectors: np.ndarray, pairs: np.ndarray,
+                              drop: int) -> np.ndarray:
+    """Unit rows of the book vectors minus the linked books' mean, with the top `drop` principal
+    directions of the linked books projected out (TrainConfig.centre / drop_directions): what
+    every book shares says nothing about which books are alike. Unlinked books keep their vector."""
+    linked = np.zeros(len(book_vectors), dtype=bool)
+    linked[np.asarray(pairs).reshape(-1, 2)[:, 0]] = True
+    rows = book_vectors[linked].astype(np.float64)
+    rows -= rows.mean(0)
+    if drop:
+        # Principal directions from the small dim x dim scatter matrix, not an SVD of every row.
+        _, directions = np.linalg.eigh(rows.T @ rows)
+        top = directions[:, ::-1][:, :drop].T
+        rows -= (rows @ top.T) @ top
+    out = book_vectors.copy()
+    out[linked] = normalise_rows(rows)
+    return out

@@ -29,6 +29,12 @@ class TrainConfig:
     # books that share rare pages together; chosen for full-link data (FULL_LINKS below).
     page_mix: float = 0.0
     page_mix_power: float = 3.0
+    # After the mix: subtract the linked books' mean vector and project out their top
+    # `drop_directions` principal directions (0 and False: off). The direction every book shares
+    # keeps cosines flat (most neighbours 0.6-0.9), so a read's far neighbours vote almost as much
+    # as its near ones; chosen for full-link data (EVALUATION.md).
+    centre: bool = False
+    drop_directions: int = 0
     patience: int = 2  # epochs without a relative loss improvement of min_delta
     min_delta: float = 1e-3
     seed: int = 0
@@ -60,10 +66,10 @@ FULL_LINKS = "full-links"
 FULL_LINK_MIN_MEAN_LINKS = 6.0
 RECIPES: dict[str, dict] = {
     THIN_LINKS: {},  # TrainConfig's defaults, tuned on the shared catalog
-    FULL_LINKS: {"page_mix": 4.0, "page_mix_power": 3.0},
+    FULL_LINKS: {"page_mix": 32.0, "page_mix_power": 2.0, "centre": True, "drop_directions": 1},
 }
 # Item-kNN page scoring (evaluation) per recipe: (neighbours, alpha); see engine.quality.methods.
-RECIPE_KNN: dict[str, tuple[int, float]] = {THIN_LINKS: (100, 12.0), FULL_LINKS: (100, 6.0)}
+RECIPE_KNN: dict[str, tuple[int, float]] = {THIN_LINKS: (100, 12.0), FULL_LINKS: (100, 4.0)}
 
 
 def choose_recipe(mean_links_per_book: float, fetched: bool = False) -> tuple[str, str]:
