@@ -162,11 +162,27 @@ class Evidence:
         weights = np.repeat(self.strength[mine], self.page_starts[mine + 1] - self.page_starts[mine])
         return np.bincount(linkers, weights=weights, minlength=self.n_books).astype(np.float32)
 
+    def between(self, book: int, others: np.ndarray) -> np.ndarray:
+        """`row(book)[others]`, counted over the pages of `others` alone: a 200-book pool reads
+        ~5,000 links instead of every linker of a country's page (0.25 -> 0.03 ms at 100 k)."""
+        others = np.asarray(others, dtype=np.int64)
+        mine = self.pages_of(book)
+        if len(mine) == 0 or len(others) == 0:
+            return np.zeros(len(others), dtype=np.float32)
+        starts = self.book_starts[others]
+        counts = self.book_starts[others + 1] - starts
+        owner = np.repeat(np.arange(len(others)), counts)
+        offsets = np.cumsum(counts) - counts
+        pages = self.book_pages[np.arange(int(counts.sum())) - offsets[owner] + starts[owner]]
+        at = np.minimum(np.searchsorted(mine, pages), len(mine) - 1)  # mine is sorted
+        weights = np.where(mine[at] == pages, self.strength[pages], 0.0)
+        return np.bincount(owner, weights=weights, minlength=len(others)).astype(np.float32)
+
     def close_hits(self, book: int, hits, blend: float = 0.0) -> list[tuple[int, float, float]]:
         """(book, cosine, evidence) of the (book, cosine) hits that share enough evidence with
         `book`: in their order, or by cosine + blend x evidence (ties kept in their order)."""
         if not hits:
             return []
-        row = self.row(book)
-        kept = [(i, s, float(row[i])) for i, s in hits if row[i] >= self.close]
+        shared = self.between(book, [i for i, _ in hits]).tolist()
+        kept = [(i, s, e) for (i, s), e in zip(hits, shared, strict=True) if e >= self.close]
         return sorted(kept, key=lambda h: -(h[1] + blend * h[2])) if blend else kept

@@ -112,7 +112,7 @@ class Recommender:
         files = open_model(model_dir)
         search_k = int(files.manifest.get("index", {}).get("search_k", DEFAULT_SEARCH_K))
         book_index = VectorIndex(files.book_vectors, files.book_annoy(), search_k,
-                                 excluded=files.book_degrees() == 0)
+                                 excluded=files.book_degrees() == 0, pools=files.book_pools)
         page_index = VectorIndex(files.page_vectors, files.page_annoy(), search_k)
         if blas_threads:
             limit_blas_threads(blas_threads)
