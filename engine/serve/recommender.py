@@ -20,7 +20,14 @@ from engine.errors import ModelDirError, WikishelfError
 from engine.model_dir import ModelFiles, open_model
 from engine.serve.evidence import CANDIDATE_POOL, RANK_BLEND, Evidence, SharedPage
 from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
-from engine.serve.picks import HistoryItem, Pick, PickList, book_series, recommend_from_history
+from engine.serve.picks import (
+    MAX_READS,
+    HistoryItem,
+    Pick,
+    PickList,
+    book_series,
+    recommend_from_history,
+)
 from engine.serve.titles import Resolution, TitleResolver
 from engine.text import clean_link
 
@@ -125,6 +132,9 @@ class Recommender:
         91 -> 49 ms, measured in the session that added this)."""
         self.resolver.warm()
         _ = self.evidence
+        linked = np.flatnonzero(self.has_links)[:MAX_READS]
+        if len(linked):  # numpy's and the picks' first calls cost ~10 ms once: not a user's
+            self.recommend([HistoryItem(self.titles[i]) for i in linked.tolist()], 10)
         gc.freeze()
 
     def find_book(self, title: str) -> int | None:
