@@ -6,6 +6,9 @@ and nowhere else.
                                        page names, (book, page) rows as int32
     book_vectors.npy page_vectors.npy  L2-normalised float32 (memory-mapped at serve time)
     books.ann pages.ann                Annoy angular indexes of those vectors (memory-mapped)
+    book_pools.npy                     optional: (books, width) int32, each book's `width` nearest
+                                       trained books by exact cosine, best first (memory-mapped;
+                                       a model without it computes them per query)
     book_map.npy                       optional: (books, 2) map coordinates, NaN off the map
     aliases.json                       optional: {alias: title}, other names of a book (redirects,
                                        Goodreads' titles)
@@ -42,9 +45,16 @@ PAGE_INDEX = "pages.ann"
 BOOK_MAP = "book_map.npy"
 ALIASES = "aliases.json"
 TITLE_NAMES = "title_names.json"
+BOOK_POOLS = "book_pools.npy"
 REQUIRED_FILES = (BOOKS, PAGES, PAIRS, BOOK_VECTORS, PAGE_VECTORS, BOOK_INDEX, PAGE_INDEX)
-OPTIONAL_FILES = (BOOK_MAP, ALIASES, TITLE_NAMES)
+OPTIONAL_FILES = (BOOK_MAP, ALIASES, TITLE_NAMES, BOOK_POOLS)
 ANNOY_METRIC = "angular"
+# Nearest books kept per book in book_pools.npy: "like this" and picks choose among the 200
+# nearest (engine.serve.evidence.CANDIDATE_POOL); a wider ask falls back on the index.
+POOL_WIDTH = 200
+_POOL_BLOCK = 512  # query rows per matrix product while building the pools (~200 MB at 100 k)
+_POOL_STRIDE = 8  # every 8th column estimates a row's cut-off score
+_POOL_SPOT_CHECKS = 8  # rows re-scored at load, so pools of other vectors are refused
 
 
 # ---------------------------------------------------------------- Annoy files
@@ -63,6 +73,45 @@ def build_annoy(vectors: np.ndarray, path: Path, n_trees: int, seed: int = 0,
     index.save(str(tmp))
     index.unload()
     tmp.replace(path)
+
+
+def build_pools(vectors: np.ndarray, skip: np.ndarray | None = None,
+                width: int = POOL_WIDTH) -> np.ndarray:
+    """Every row's `width` nearest rows by exact cosine (unit rows), best first, itself and the
+    `skip` rows (untrained books) never among them; ties go to the lower row, as at serve time.
+    Blocked matrix products; per row only the columns above a cut-off estimated from every
+    _POOL_STRIDE-th column are sorted (~2x width survivors), a row left short is sorted whole."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    skip = np.zeros(n, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
+    width = max(0, min(width, int((~skip).sum()) - 1))
+    pools = np.zeros((n, width), dtype=np.int32)
+    if width == 0:
+        return pools
+    hidden = np.where(skip, -np.inf, 0.0).astype(np.float32)
+    sample_rank = max(1, 2 * width // _POOL_STRIDE)
+    for start in range(0, n, _POOL_BLOCK):
+        rows = np.arange(start, min(start + _POOL_BLOCK, n))
+        scores = vectors[rows] @ vectors.T
+        scores += hidden
+        scores[np.arange(len(rows)), rows] = -np.inf
+        sample = scores[:, ::_POOL_STRIDE]
+        rank = min(sample_rank, sample.shape[1])
+        cut = -np.partition(-sample, rank - 1, axis=1)[:, rank - 1]
+        flat = np.flatnonzero(scores >= cut[:, None])  # 1-D: ~5x faster than a 2-D nonzero
+        row, col = flat // n, flat % n
+        order = np.lexsort((col, -scores[row, col], row))  # by row, best first, lower index
+        row, col = row[order], col[order]
+        counts = np.bincount(row, minlength=len(rows))
+        firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        full = counts >= width
+        picked = firsts[full, None] + np.arange(width)
+        pools[rows[full]] = col[picked]
+        for r in np.flatnonzero(~full):  # the sample over-estimated this row's cut-off
+            s = scores[r]
+            ranked = np.lexsort((np.arange(n), -s))
+            pools[rows[r]] = ranked[:width]
+    return pools
 
 
 def load_annoy(path: Path, dim: int) -> AnnoyIndex:
@@ -120,6 +169,7 @@ class ModelWriter:
         np.save(self.staging / PAGE_VECTORS, page_vectors)
         build_annoy(book_vectors, self.staging / BOOK_INDEX, n_trees, seed, skip=untrained)
         build_annoy(page_vectors, self.staging / PAGE_INDEX, n_trees, seed)
+        np.save(self.staging / BOOK_POOLS, build_pools(book_vectors, untrained))
         self._dim = book_vectors.shape[1]
 
     def book_annoy(self) -> AnnoyIndex:
@@ -196,6 +246,7 @@ class ModelFiles:
     named_series: dict[str, list[str]] = field(default_factory=dict)  # series -> catalog titles
     other_works: list[str] = field(default_factory=list)  # titles of books the catalog lacks
     well_read: list[str] = field(default_factory=list)  # catalog titles readers know best
+    book_pools: np.ndarray | None = None  # (books, width) int32 nearest books; None: not built
 
     @property
     def dim(self) -> int:
@@ -289,13 +340,50 @@ def open_model(directory: Path | str) -> ModelFiles:
     for name, n in ((BOOK_INDEX, len(rows)), (PAGE_INDEX, len(pages))):
         _check_annoy_file(directory, name, n, book_vectors.shape[1])
     titles = [r.pop("title") for r in rows]
-    aliases = _aliases(directory, set(titles))
-    series, other_works, well_read = _title_names(directory, set(titles))
+    # Each title once in memory: alias values and series lists point at the catalog's strings
+    # (300,000 aliases' own copies of their titles cost ~20 MB at 100 k books).
+    catalog = {t: t for t in titles}
+    aliases = _aliases(directory, catalog)
+    series, other_works, well_read = _title_names(directory, catalog)
+    untrained = np.bincount(pairs[:, 0], minlength=len(rows)) == 0
+    pools = _pools(directory, book_vectors, untrained)
     return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors,
-                      aliases, series, other_works, well_read)
+                      aliases, series, other_works, well_read, pools)
 
 
-def _aliases(directory: Path, titles: set[str]) -> dict[str, str]:
+def _pools(directory: Path, vectors: np.ndarray, untrained: np.ndarray) -> np.ndarray | None:
+    """The nearest-book pools memory-mapped, None for a model built before them. Shape, type,
+    range and a few rows' order are checked (cheaply: the file is not read whole)."""
+    if not (directory / BOOK_POOLS).is_file():
+        return None
+    try:
+        pools = np.load(directory / BOOK_POOLS, mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        raise ModelDirError(directory, f"{BOOK_POOLS} is truncated or corrupt ({exc})") from None
+    n = len(vectors)
+    width = min(POOL_WIDTH, int((~untrained).sum()) - 1)
+    if pools.ndim != 2 or pools.dtype != np.int32 or pools.shape[0] != n \
+            or not 0 <= pools.shape[1] <= n:
+        raise ModelDirError(directory, f"{BOOK_POOLS} holds {pools.dtype} {pools.shape}, the "
+                                       f"catalog needs ({n}, <= {n}) int32: it is stale")
+    if pools.shape[1] < max(0, width):
+        raise ModelDirError(directory, f"{BOOK_POOLS} keeps {pools.shape[1]} books a row, "
+                                       f"this code needs {width}: it is stale")
+    trained = np.flatnonzero(~untrained)
+    for r in trained[np.linspace(0, len(trained) - 1, min(_POOL_SPOT_CHECKS, len(trained)),
+                                 dtype=np.int64)].tolist():
+        ids = np.asarray(pools[r], dtype=np.int64)
+        if len(ids) == 0:
+            continue
+        if ids.min() < 0 or ids.max() >= n or untrained[ids].any() or (ids == r).any():
+            raise ModelDirError(directory, f"{BOOK_POOLS} names books that cannot be neighbours")
+        cosines = np.asarray(vectors[ids]) @ np.asarray(vectors[r])
+        if (np.diff(cosines) > 1e-4).any():
+            raise ModelDirError(directory, f"{BOOK_POOLS} was built for other vectors: it is stale")
+    return pools
+
+
+def _aliases(directory: Path, titles: dict[str, str]) -> dict[str, str]:
     """The alias table, every entry naming a catalog book ({} for a model without one)."""
     if not (directory / ALIASES).is_file():
         return {}
@@ -306,10 +394,10 @@ def _aliases(directory: Path, titles: set[str]) -> dict[str, str]:
     if not isinstance(aliases, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v in titles for k, v in aliases.items()):
         raise ModelDirError(directory, f"{ALIASES} names books the catalog lacks: it is stale")
-    return aliases
+    return {alias: titles[title] for alias, title in aliases.items()}
 
 
-def _title_names(directory: Path, titles: set[str]
+def _title_names(directory: Path, titles: dict[str, str]
                  ) -> tuple[dict[str, list[str]], list[str], list[str]]:
     """The series table, the other works' titles and the well-read books (empty for a model
     without them)."""

@@ -39,6 +39,52 @@ LOAD_PROBE = textwrap.dedent("""
 """)
 
 
+# From interpreter start to answers at steady latency, as a bot's process lives it: import, load,
+# warm (Recommender.warm, which the service calls), then one answer of each kind, whose latency
+# shows whether any lazy work was left for a user's first query.
+STEADY_PROBE = textwrap.dedent("""
+    import json, sys, time
+    from engine.serve.recommender import HistoryItem, Recommender
+    rec = Recommender.load(sys.argv[1])
+    rec.warm()
+    ready = time.time()
+    linked = [i for i in range(len(rec.titles)) if rec.has_links[i]]
+    title = rec.titles[linked[len(linked) // 2]]
+    asks = {"resolve": lambda: rec.resolve(title[:-1] + title[-1:].upper() + "x"),
+            "complete": lambda: rec.resolver.complete(title[:5]),
+            "similar": lambda: rec.similar(title, 10),
+            "recommend_50": lambda: rec.recommend(
+                [HistoryItem(rec.titles[i])
+                 for i in linked[::max(1, len(linked) // 50)][:50]], 10)}
+    first_ms = {}
+    for kind, ask in asks.items():
+        started = time.perf_counter()
+        ask()
+        first_ms[kind] = round((time.perf_counter() - started) * 1e3, 2)
+    status = open("/proc/self/status").read()
+    hwm_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    print(json.dumps({"ready_wall": ready, "answered_wall": time.time(), "first_ms": first_ms,
+                      "peak_rss_mb": round(hwm_mb, 1)}))
+""")
+
+
+def start_to_steady(model: Path, repeats: int = 1) -> dict:
+    """Seconds from spawning a fresh interpreter to its first answers after warming (the
+    median over `repeats`), each kind's first latency, and the process's peak RSS."""
+    import time
+
+    runs = []
+    for _ in range(repeats):
+        spawned = time.time()
+        out = run_python(STEADY_PROBE, str(model))
+        runs.append({**out, "ready_s": out["ready_wall"] - spawned,
+                     "answered_s": out["answered_wall"] - spawned})
+    middle = sorted(runs, key=lambda r: r["answered_s"])[len(runs) // 2]
+    return {"start_to_steady_s": round(middle["answered_s"], 2),
+            "start_to_warm_s": round(middle["ready_s"], 2), "first_ms": middle["first_ms"],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": repeats}
+
+
 def run_python(code: str, *args: str, timeout: float = 300, extra_path: str = "") -> dict:
     """Run `code` in a new interpreter that imports this checkout (and `extra_path`, e.g. the
     benchmarks' folder); its last stdout line is JSON."""

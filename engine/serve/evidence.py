@@ -144,10 +144,15 @@ class Evidence:
         # The genre lift alone (how much a page says about the kind of book); None: unknown,
         # and then no page is strong enough for the weaker fallback.
         self.kind = None if kind is None else np.asarray(kind, dtype=np.float32)
-        by_book = np.lexsort((pairs[:, 1], pairs[:, 0]))
-        self.book_pages = pairs[by_book, 1].astype(np.int32)
-        self.book_starts = np.searchsorted(pairs[by_book, 0], np.arange(n_books + 1))
-        by_page = np.lexsort((pairs[:, 0], pairs[:, 1]))
+        self.telling = None if kind is None else (
+            (self.strength >= WEAKER_PAGE_MIN) & (self.kind >= WEAKER_KIND_MIN))
+        if len(pairs) > 1 and not (np.diff(pairs[:, 0] * (len(self.strength) + 1) + pairs[:, 1]) > 0).all():
+            pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # builds write them sorted
+        self.book_pages = pairs[:, 1].astype(np.int32)
+        self.book_starts = np.searchsorted(pairs[:, 0], np.arange(n_books + 1))
+        # Sorted by book already, so a stable sort by page alone keeps books in order within
+        # a page (half the time of a second lexsort at 2.4 M pairs).
+        by_page = np.argsort(pairs[:, 1], kind="stable")
         self.page_books = pairs[by_page, 0].astype(np.int32)
         self.page_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.strength) + 1))
 
@@ -190,6 +195,23 @@ class Evidence:
         weights = np.repeat(self.strength[mine], self.page_starts[mine + 1] - self.page_starts[mine])
         return np.bincount(linkers, weights=weights, minlength=self.n_books).astype(np.float32)
 
+    def between(self, book: int, others: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+        """`row(book, only)[others]`, counted over the pages of `others` alone: a 200-book pool
+        reads ~5,000 links instead of every linker of a country's page (0.25 -> 0.03 ms at 100 k)."""
+        others = np.asarray(others, dtype=np.int64)
+        mine = self.pages_of(book)
+        mine = mine if only is None else mine[only[mine]]
+        if len(mine) == 0 or len(others) == 0:
+            return np.zeros(len(others), dtype=np.float32)
+        starts = self.book_starts[others]
+        counts = self.book_starts[others + 1] - starts
+        owner = np.repeat(np.arange(len(others)), counts)
+        offsets = np.cumsum(counts) - counts
+        pages = self.book_pages[np.arange(int(counts.sum())) - offsets[owner] + starts[owner]]
+        at = np.minimum(np.searchsorted(mine, pages), len(mine) - 1)  # mine is sorted
+        weights = np.where(mine[at] == pages, self.strength[pages], 0.0)
+        return np.bincount(owner, weights=weights, minlength=len(others)).astype(np.float32)
+
     def close_hits(self, book: int, hits, blend: float = 0.0,
                    kin: Mapping[int, tuple[float, float]] | None = None
                    ) -> list[tuple[int, float, float]]:
@@ -200,10 +222,11 @@ class Evidence:
         kin = kin or {}
         if not hits and not kin:
             return []
-        row = self.row(book)
-        kept = [(i, s, float(row[i])) for i, s in hits if row[i] >= self.close or i in kin]
         listed = {i for i, _ in hits}
-        kept += [(i, s, float(row[i])) for i, (s, _) in kin.items() if i not in listed]
+        candidates = list(hits) + [(i, c) for i, (c, _) in kin.items() if i not in listed]
+        shared = self.between(book, [i for i, _ in candidates]).tolist()
+        kept = [(i, c, e) for (i, c), e in zip(candidates, shared, strict=True)
+                if e >= self.close or i in kin]
         if not blend and not kin:
             return kept
         return sorted(kept, key=lambda h: -(h[1] + blend * h[2] + (kin[h[0]][1] if h[0] in kin
@@ -213,8 +236,9 @@ class Evidence:
         """(book, cosine, evidence) of the hits sharing with `book` at least one page that says
         what kind of book it is (WEAKER_PAGE_MIN, WEAKER_KIND_MIN), in their order: the honest
         fallback when nothing is close."""
-        if not hits or self.kind is None:
+        if not hits or self.telling is None:
             return []
-        telling = (self.strength >= WEAKER_PAGE_MIN) & (self.kind >= WEAKER_KIND_MIN)
-        row, strong = self.row(book), self.row(book, telling)
-        return [(i, s, float(row[i])) for i, s in hits if strong[i] > 0]
+        others = [i for i, _ in hits]
+        shared = self.between(book, others).tolist()
+        strong = self.between(book, others, self.telling).tolist()
+        return [(i, c, e) for (i, c), e, t in zip(hits, shared, strong, strict=True) if t > 0]

@@ -64,17 +64,22 @@ def rows_top_k(scores: np.ndarray, k: int, allowed=None, stride: int = 8) -> lis
 
 class VectorIndex:
     """Cosine neighbours of L2-normalised rows, with `excluded` rows (untrained books) never
-    returned. Exact below `exact_max` rows, Annoy above; both paths stay available for measuring."""
+    returned. Exact below `exact_max` rows, Annoy above; both paths stay available for measuring.
+    `pools` (the model's book_pools.npy: each row's nearest rows, best first, computed exactly
+    at build time) answer any `by_item` they are wide enough for by one small lookup."""
 
     def __init__(self, vectors: np.ndarray, annoy: AnnoyIndex | None = None,
                  search_k: int = DEFAULT_SEARCH_K, excluded: np.ndarray | None = None,
-                 exact_max: int = EXACT_MAX_ITEMS):
+                 exact_max: int = EXACT_MAX_ITEMS, pools: np.ndarray | None = None):
         self.vectors = vectors
         self.annoy = annoy
         self.search_k = search_k
         n = len(vectors)
         self.excluded = (np.zeros(n, dtype=bool) if excluded is None
                          else np.asarray(excluded, dtype=bool))
+        self.pools = pools
+        # A pool holding every other allowed row answers any k (a small catalog).
+        self._pool_whole = pools is not None and pools.shape[1] >= n - int(self.excluded.sum()) - 1
         # Added to every score vector: -inf hides excluded rows in one pass.
         self._mask = np.where(self.excluded, -np.inf, 0.0).astype(np.float32)
         self.exact = annoy is None or n <= exact_max
@@ -87,6 +92,8 @@ class VectorIndex:
     # -- the answers callers use --
     def by_item(self, item: int, k: int) -> Hits:
         """The k nearest rows to row `item`, itself excluded."""
+        if self._pooled(k):
+            return self.pooled_by_items([item], k)[0]
         if self.exact:
             return self.exact_by_vector(self.vectors[item], k, skip=item)
         return self.annoy_by_item(item, k)
@@ -94,6 +101,8 @@ class VectorIndex:
     def by_items(self, items, k: int) -> list[Hits]:
         """`by_item` for many rows at once: one matrix product, exact top-k per row."""
         items = np.asarray(items, dtype=np.int64)
+        if self._pooled(k) and len(items):
+            return self.pooled_by_items(items, k)
         if not self.exact or len(items) == 0:
             return [self.by_item(int(i), k) for i in items]
         vectors = np.asarray(self.vectors)
@@ -117,7 +126,20 @@ class VectorIndex:
             return self.exact_by_vector(vector / norm, k)
         return self.annoy_by_vector(vector / norm, k)
 
-    # -- the two ways of answering --
+    # -- the ways of answering --
+    def _pooled(self, k: int) -> bool:
+        return self.pools is not None and (k <= self.pools.shape[1] or self._pool_whole)
+
+    def pooled_by_items(self, items, k: int) -> list[Hits]:
+        """The first k of each item's pool, with cosines re-scored from the vectors (k x dim
+        products: microseconds)."""
+        items = np.asarray(items, dtype=np.int64)
+        ids = np.asarray(self.pools[items, :k], dtype=np.int64)
+        vectors = np.asarray(self.vectors)
+        cosines = np.einsum("ikd,id->ik", vectors[ids], vectors[items])
+        return [list(zip(row.tolist(), cos.tolist(), strict=True))
+                for row, cos in zip(ids, cosines, strict=True)]
+
     def exact_by_vector(self, unit: np.ndarray, k: int, skip: int | None = None) -> Hits:
         scores = self.vectors @ unit
         scores += self._mask

@@ -29,7 +29,14 @@ from engine.serve.evidence import (
 )
 from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
 from engine.serve.kinship import Kinship
-from engine.serve.picks import HistoryItem, Pick, PickList, book_series, recommend_from_history
+from engine.serve.picks import (
+    MAX_READS,
+    HistoryItem,
+    Pick,
+    PickList,
+    book_series,
+    recommend_from_history,
+)
 from engine.serve.titles import Resolution, TitleResolver
 from engine.text import clean_link
 
@@ -126,7 +133,7 @@ class Recommender:
         files = open_model(model_dir)
         search_k = int(files.manifest.get("index", {}).get("search_k", DEFAULT_SEARCH_K))
         book_index = VectorIndex(files.book_vectors, files.book_annoy(), search_k,
-                                 excluded=files.book_degrees() == 0)
+                                 excluded=files.book_degrees() == 0, pools=files.book_pools)
         page_index = VectorIndex(files.page_vectors, files.page_annoy(), search_k)
         if blas_threads:
             limit_blas_threads(blas_threads)
@@ -139,6 +146,9 @@ class Recommender:
         91 -> 49 ms, measured in the session that added this)."""
         self.resolver.warm()
         _ = self.evidence, self.kinship, self.well_read
+        linked = np.flatnonzero(self.has_links)[:MAX_READS]
+        if len(linked):  # numpy's and the picks' first calls cost ~10 ms once: not a user's
+            self.recommend([HistoryItem(self.titles[i]) for i in linked.tolist()], 10)
         gc.freeze()
 
     def find_book(self, title: str) -> int | None:

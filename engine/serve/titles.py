@@ -103,6 +103,16 @@ class _Query:
                    frozenset(main.split()))
 
 
+_SHARED = -1  # a key claimed by two books names neither
+
+
+def _claim(books: dict[str, int], key: str, book: int) -> None:
+    """Record that `key` names `book`, or that it is shared when another book claimed it
+    (a dict of ints: ~3x faster to build than a dict of sets for 300,000 aliases)."""
+    if books.setdefault(key, book) != book:
+        books[key] = _SHARED
+
+
 def _series_key(core: str) -> str:
     """A series name without the words that only say it is one: "the discworld series" ->
     "discworld", "the chronicles of narnia" -> "narnia"."""
@@ -217,30 +227,33 @@ class TitleResolver:
 
     def _alias_keys(self, aliases: dict[str, int]) -> dict[str, int]:
         """Folded alias -> book, for aliases that name one book and are no catalog title."""
-        books: dict[str, set[int]] = defaultdict(set)
+        books: dict[str, int] = {}
         for alias, book in aliases.items():
             key = normalise(alias)
             if key and key not in self.by_full:
-                books[key].add(book)
-        return {key: next(iter(ids)) for key, ids in books.items() if len(ids) == 1}
+                _claim(books, key, book)
+        return {key: book for key, book in books.items() if book != _SHARED}
 
     @cached_property
     def alias_cores(self) -> dict[str, int]:
         """Aliases as readers shorten them: without the leading article ("golden compass"),
         and their own part after the series prefix they share with their book ("sorcerer's
         stone"); only where no catalog title or other work is named so."""
-        books: dict[str, set[int]] = defaultdict(set)
+        books: dict[str, int] = {}
+        tokens = self.tokens
         for key, book in self.by_alias.items():
-            words = tuple(strip_article(key).split())
-            books[" ".join(words)].add(book)
-            title = self.tokens[book]
-            shared = next((k for k in range(min(len(words), len(title)))
+            words = strip_article(key).split()
+            _claim(books, " ".join(words), book)
+            title = tokens[book]
+            if not title or not words or words[0] != title[0]:
+                continue  # most aliases: no series prefix shared with the title
+            shared = next((k for k in range(1, min(len(words), len(title)))
                            if words[k] != title[k]), 0)
             part = words[shared:]
             if shared and len([w for w in part if w not in _SMALL_WORDS]) >= 2 \
                     and self._is_shared_prefix(title[:shared]):
-                books[" ".join(part)].add(book)
-        return {key: next(iter(ids)) for key, ids in books.items() if len(ids) == 1
+                _claim(books, " ".join(part), book)
+        return {key: book for key, book in books.items() if book != _SHARED
                 and key not in self.by_key and key not in self.other_works}
 
     def _series_keys(self) -> dict[str, str]:
