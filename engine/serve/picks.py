@@ -18,6 +18,7 @@ Works on anything with `titles`, `meta`, `has_links`, `book_index.by_item` and `
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
@@ -240,9 +241,14 @@ NOT_A_PERSON = frozenset({"jr", "sr", "phd", "md", "ed", "eds", "editor", "edito
 def author_keys(author: str) -> list[str]:
     """One key per credited person, spelling folded: 'J.r.r. Tolkien' = 'J. R. R. Tolkien',
     'J. K. Rowling (credited as Newt Scamander)' = 'J. K. Rowling'."""
+    return list(_author_keys(author))
+
+
+@functools.lru_cache(maxsize=65536)  # prolific authors recur: folded once per name, not per book
+def _author_keys(author: str) -> tuple[str, ...]:
     names = _AUTHOR_SPLIT.split(_PARENS.sub("", author.lower()))
     keys = (_NOT_ALNUM.sub("", strip_accents(n)) for n in names)
-    return [key for key in keys if key and key not in NOT_A_PERSON]
+    return tuple(key for key in keys if key and key not in NOT_A_PERSON)
 
 
 def kin_keys(title: str, meta: Mapping, series: str | None) -> list[str]:
