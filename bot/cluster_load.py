@@ -49,6 +49,7 @@ def _load(model: str):
     from engine.serve.recommender import Recommender
 
     rec = Recommender.load(model)
+    rec.warm()  # a shard process warms before it serves, as ShelfService.open does
     print("ready", flush=True)
     sys.stdin.readline()  # "go": every worker starts its users at once
     return rec
