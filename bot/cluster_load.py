@@ -49,7 +49,7 @@ def _load(model: str):
     from engine.serve.recommender import Recommender
 
     rec = Recommender.load(model)
-    rec.warm()  # a shard process warms before it serves, as ShelfService.open does
+    rec.warm()  # as the bot's service does once it has loaded the model
     print("ready", flush=True)
     sys.stdin.readline()  # "go": every worker starts its users at once
     return rec

@@ -20,7 +20,7 @@ def run(args) -> dict:
     users, commands = (200, 10) if quick else (1000, 20)
     think_s = 3.0  # mean pause between one user's commands (exponential)
     rec = Recommender.load(args.model)
-    rec.warm()  # as ShelfService.open does before serving: lazy indexes built, catalog frozen out of GC
+    rec.warm()  # as the bot's service does once it has loaded the model
     results: dict = {"model": str(args.model), "users": users, "commands_per_user": commands,
                      "mean_think_s": think_s}
     with tempfile.TemporaryDirectory() as tmp:
