@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,13 @@ BOOK_MAP = "book_map.npy"
 ALIASES = "aliases.json"
 TITLE_NAMES = "title_names.json"
 BOOK_POOLS = "book_pools.npy"
+# Arrays the serving code derives from the catalog, made at build time so that a bot does not
+# derive them at every start (at 100,000 books and 300,000 aliases that took seconds): named
+# groups (the resolver's alias keys, the evidence's page strengths, ...), each stored with the
+# version of the code that derived it. A reader with another version derives that group again.
+SERVING_TABLES = "serving_tables.npz"
 REQUIRED_FILES = (BOOKS, PAGES, PAIRS, BOOK_VECTORS, PAGE_VECTORS, BOOK_INDEX, PAGE_INDEX)
-OPTIONAL_FILES = (BOOK_MAP, ALIASES, TITLE_NAMES, BOOK_POOLS)
+OPTIONAL_FILES = (BOOK_MAP, ALIASES, TITLE_NAMES, BOOK_POOLS, SERVING_TABLES)
 ANNOY_METRIC = "angular"
 # Nearest books kept per book in book_pools.npy: "like this" and picks choose among the 200
 # nearest (engine.serve.evidence.CANDIDATE_POOL); a wider ask falls back on the index.
@@ -186,6 +192,14 @@ class ModelWriter:
         (self.staging / ALIASES).write_text(json.dumps(dict(sorted(aliases.items())),
                                                        ensure_ascii=False), encoding="utf-8")
 
+    def write_serving_tables(self, groups: dict[str, tuple[int, dict[str, np.ndarray]]]) -> None:
+        """Group name -> (the deriving code's version, its named arrays)."""
+        arrays = {}
+        for group, (version, tables) in groups.items():
+            arrays[f"{group}/version"] = np.array([version], dtype=np.int64)
+            arrays.update({f"{group}/{name}": np.asarray(a) for name, a in tables.items()})
+        np.savez(self.staging / SERVING_TABLES, **arrays)
+
     def write_title_names(self, series: dict[str, list[str]], other_works: list[str],
                           well_read: list[str]) -> None:
         """Series names -> their catalog books, the titles of books the catalog lacks, and the
@@ -242,11 +256,23 @@ class ModelFiles:
     pairs: np.ndarray  # (n, 2) int32: book, page
     book_vectors: np.ndarray
     page_vectors: np.ndarray
-    aliases: dict[str, str] = field(default_factory=dict)  # other name -> catalog title
     named_series: dict[str, list[str]] = field(default_factory=dict)  # series -> catalog titles
     other_works: list[str] = field(default_factory=list)  # titles of books the catalog lacks
     well_read: list[str] = field(default_factory=list)  # catalog titles readers know best
     book_pools: np.ndarray | None = None  # (books, width) int32 nearest books; None: not built
+    # group -> (version, name -> array), derived at build time (SERVING_TABLES); {}: not built
+    serving_tables: dict[str, tuple[int, dict[str, np.ndarray]]] = field(default_factory=dict)
+
+    def serving_group(self, group: str, version: int) -> dict[str, np.ndarray] | None:
+        """One group of serving tables if it was derived by code of this version, else None."""
+        found = self.serving_tables.get(group)
+        return found[1] if found and found[0] == version else None
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Other name -> catalog title, read on first use: a server whose resolver has its
+        title keys never needs the 300,000 strings."""
+        return _aliases(self.directory, {t: t for t in self.titles})
 
     @property
     def dim(self) -> int:
@@ -343,12 +369,32 @@ def open_model(directory: Path | str) -> ModelFiles:
     # Each title once in memory: alias values and series lists point at the catalog's strings
     # (300,000 aliases' own copies of their titles cost ~20 MB at 100 k books).
     catalog = {t: t for t in titles}
-    aliases = _aliases(directory, catalog)
     series, other_works, well_read = _title_names(directory, catalog)
     untrained = np.bincount(pairs[:, 0], minlength=len(rows)) == 0
     pools = _pools(directory, book_vectors, untrained)
     return ModelFiles(directory, manifest, titles, rows, pages, pairs, book_vectors, page_vectors,
-                      aliases, series, other_works, well_read, pools)
+                      series, other_works, well_read, pools, _serving_tables(directory))
+
+
+def _serving_tables(directory: Path) -> dict[str, tuple[int, dict[str, np.ndarray]]]:
+    """Each group's version and arrays (their meaning is checked by the code that reads them)."""
+    if not (directory / SERVING_TABLES).is_file():
+        return {}
+    try:
+        with np.load(directory / SERVING_TABLES) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, KeyError) as exc:
+        raise ModelDirError(directory, f"{SERVING_TABLES} is truncated or corrupt ({exc})") from None
+    groups: dict[str, tuple[int, dict[str, np.ndarray]]] = {}
+    for key, array in arrays.items():
+        group, _, name = key.partition("/")
+        if name != "version":
+            continue
+        if array.shape != (1,) or not np.issubdtype(array.dtype, np.integer):
+            raise ModelDirError(directory, f"{SERVING_TABLES} has a malformed version for {group}")
+        groups[group] = (int(array[0]), {n.partition("/")[2]: a for n, a in arrays.items()
+                                         if n.startswith(group + "/") and not n.endswith("/version")})
+    return groups
 
 
 def _pools(directory: Path, vectors: np.ndarray, untrained: np.ndarray) -> np.ndarray | None:

@@ -13,6 +13,7 @@ from engine.build import layout
 from engine.build.catalog import DEFAULT_MIN_LINK_COUNT, Catalog, catalog_from_data_dir
 from engine.build.goodreads_aliases import GoodreadsNames, for_data_dir
 from engine.model_dir import ANNOY_METRIC, ModelWriter
+from engine.serve.derived import serving_tables
 from engine.serve.index import DEFAULT_TREES
 
 
@@ -45,6 +46,10 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
             writer.write_aliases(aliases)
         if names:
             writer.write_title_names(names.series, names.other_works, names.well_read)
+        # Derived once here, not at every start of the bot.
+        writer.write_serving_tables(serving_tables(
+            catalog.books, catalog.meta, catalog.pages, catalog.pairs, aliases,
+            *((names.series, names.other_works, names.well_read) if names else ())))
         writer.write_vectors(result.book_vectors, result.page_vectors, n_trees, config.seed,
                              untrained=untrained)
         timings["index_s"] = round(time.perf_counter() - t, 2)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.model_dir import ModelWriter
+from engine.serve.derived import serving_tables
 from engine.text import normalise
 
 BOOKS = 100_000
@@ -147,6 +148,7 @@ def write_synthetic_model(out: Path, seed_titles: Sequence[str], seed_authors: S
         writer.write_vectors(clustered_vectors(clusters, dim, rng),
                              clustered_vectors(page_clusters, dim, rng), n_trees, seed)
         writer.write_aliases(aliases)
+        writer.write_serving_tables(serving_tables(titles, meta, pages, pairs, aliases))
         return writer.commit({"counts": {"books": n_books, "pages": n_pages,
                                          "pairs": int(len(pairs)), "aliases": len(aliases)},
                               "source": "synthetic (engine/quality/synthetic_catalog.py)",

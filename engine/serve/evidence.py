@@ -60,6 +60,9 @@ KNOWN_KIN_BONUS = 0.1
 # least WEAKER_KIND_MIN, which no publisher reaches on the shared catalog (Putnam Adult: strength
 # 1.03 but genre lift 0.28) while forms and genres do (autobiography 0.88, memoir 0.83).
 WEAKER_PAGE_MIN = 1.0
+# The version of the rules that measure page strengths (page_strength, field_labels, the prior):
+# bump it when they change, and a model's stored strengths (Evidence.tables) are measured again.
+STORED_EVIDENCE = 1
 WEAKER_KIND_MIN = 0.7
 
 
@@ -135,7 +138,8 @@ class Evidence:
     strength of every page."""
 
     def __init__(self, pairs: np.ndarray, n_books: int, pages: Sequence[str], strength: np.ndarray,
-                 close: float = CLOSE_EVIDENCE, kind: np.ndarray | None = None):
+                 close: float = CLOSE_EVIDENCE, kind: np.ndarray | None = None,
+                 by_page: tuple[np.ndarray, np.ndarray] | None = None):
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         self.n_books = n_books
         self.pages = pages
@@ -150,11 +154,13 @@ class Evidence:
             pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # builds write them sorted
         self.book_pages = pairs[:, 1].astype(np.int32)
         self.book_starts = np.searchsorted(pairs[:, 0], np.arange(n_books + 1))
-        # Sorted by book already, so a stable sort by page alone keeps books in order within
-        # a page (half the time of a second lexsort at 2.4 M pairs).
-        by_page = np.argsort(pairs[:, 1], kind="stable")
-        self.page_books = pairs[by_page, 0].astype(np.int32)
-        self.page_starts = np.searchsorted(pairs[by_page, 1], np.arange(len(self.strength) + 1))
+        if by_page is None:
+            # Sorted by book already, so a stable sort by page alone keeps books in order
+            # within a page (half the time of a second lexsort at 2.4 M pairs).
+            order = np.argsort(pairs[:, 1], kind="stable")
+            by_page = (pairs[order, 0].astype(np.int32),
+                       np.searchsorted(pairs[order, 1], np.arange(len(self.strength) + 1)))
+        self.page_books, self.page_starts = by_page
 
     @classmethod
     def measured(cls, pairs: np.ndarray, meta: Sequence[Mapping], pages: Sequence[str],
@@ -163,6 +169,29 @@ class Evidence:
         author, genre = lifts(pairs, len(pages), field_labels(meta, "author"),
                               field_labels(meta, "genre"))
         return cls(pairs, len(meta), pages, author + genre, close, genre)
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """What `stored` needs besides the pairs: the strengths and the books of every page
+        (engine.model_dir's serving tables, group "evidence")."""
+        return {"strength": self.strength, "kind": self.kind, "page_books": self.page_books,
+                "page_starts": self.page_starts}
+
+    @classmethod
+    def stored(cls, pairs: np.ndarray, n_books: int, pages: Sequence[str],
+               arrays: Mapping[str, np.ndarray], close: float = CLOSE_EVIDENCE) -> Evidence:
+        """The evidence `tables` stored; ValueError when the arrays do not fit the catalog."""
+        strength, kind = arrays.get("strength"), arrays.get("kind")
+        books, starts = arrays.get("page_books"), arrays.get("page_starts")
+        n_pages = len(pages)
+        if strength is None or kind is None or books is None or starts is None \
+                or strength.shape != (n_pages,) or kind.shape != (n_pages,) \
+                or books.shape != (len(pairs),) or starts.shape != (n_pages + 1,) \
+                or (len(starts) and (starts[0] != 0 or starts[-1] != len(pairs)
+                                     or (np.diff(starts) < 0).any())) \
+                or (len(books) and not 0 <= books.min() <= books.max() < n_books):
+            raise ValueError("the evidence tables do not fit this catalog")
+        return cls(pairs, n_books, pages, strength, close, kind,
+                   (books.astype(np.int32, copy=False), starts))
 
     def pages_of(self, book: int) -> np.ndarray:
         return self.book_pages[self.book_starts[book]:self.book_starts[book + 1]]

@@ -24,11 +24,12 @@ from engine.serve.evidence import (
     KNOWN_KIN_BONUS,
     RANK_BLEND,
     SHOWN_MIN_STRENGTH,
+    STORED_EVIDENCE,
     Evidence,
     SharedPage,
 )
 from engine.serve.index import DEFAULT_SEARCH_K, VectorIndex, top_k
-from engine.serve.kinship import Kinship
+from engine.serve.kinship import STORED_KINSHIP, Kinship
 from engine.serve.picks import (
     MAX_READS,
     HistoryItem,
@@ -37,7 +38,7 @@ from engine.serve.picks import (
     book_series,
     recommend_from_history,
 )
-from engine.serve.titles import Resolution, TitleResolver
+from engine.serve.titles import KEY_RULES, Resolution, TitleResolver, stored_key_tables
 from engine.text import clean_link
 
 __all__ = ["Recommender", "Neighbour", "NeighbourList", "HistoryItem", "Pick", "PickList",
@@ -120,10 +121,14 @@ class Recommender:
         # an answer (and asking about it gets an empty list).
         self.has_links = degrees > 0
         self.series = book_series(self.meta, pairs, self.pages)
-        self.aliases = files.aliases
-        self.resolver = TitleResolver.for_catalog(self.titles, self.meta, degrees, self.aliases,
-                                                  files.named_series, files.other_works,
-                                                  files.well_read)
+        try:  # None for a model built before them, or by code with other folding rules
+            self.key_tables = stored_key_tables(files.serving_group("title_keys", KEY_RULES),
+                                                len(self.titles))
+        except ValueError as exc:
+            raise ModelDirError(files.directory, f"its title keys are damaged ({exc})") from None
+        self.resolver = TitleResolver.for_catalog(
+            self.titles, self.meta, degrees, None if self.key_tables else files.aliases,
+            files.named_series, files.other_works, files.well_read, self.key_tables)
 
     @classmethod
     def load(cls, model_dir: Path | str, blas_threads: int | None = 1) -> Recommender:
@@ -163,7 +168,17 @@ class Recommender:
         """The catalog title a stored key names now: itself, or the book a redirect of that
         title points to; None when the catalog no longer has it. Exact only: a stored key is
         never moved to a look-alike."""
-        return title if title in self.title_to_id else self.aliases.get(title)
+        if title in self.title_to_id:
+            return title
+        if self.key_tables:
+            row = self.key_tables["raw"].get(title)
+            return None if row is None else self.titles[row]
+        return self.aliases.get(title)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Every other name -> its catalog title (read from the model on first use)."""
+        return self.files.aliases
 
     def resolve(self, text: str) -> Resolution:
         return self.resolver.resolve(text)
@@ -205,7 +220,13 @@ class Recommender:
     @cached_property
     def kinship(self) -> Kinship:
         """Books of one author or one series (built on first use, ~0.1 s on the shared catalog)."""
-        return Kinship.of_catalog(self.titles, self.meta, self.series)
+        stored = self.files.serving_group("kinship", STORED_KINSHIP)
+        if stored is None:
+            return Kinship.of_catalog(self.titles, self.meta, self.series)
+        try:
+            return Kinship.stored(stored, len(self.titles))
+        except ValueError as exc:
+            raise ModelDirError(self.model_dir, f"its kinship tables are damaged ({exc})") from None
 
     def kin_of(self, book: int) -> dict[int, str]:
         """The trained books of `book`'s author or series -> "series" / "author"."""
@@ -215,7 +236,13 @@ class Recommender:
     def evidence(self) -> Evidence:
         """Shared pages and their strengths, built from the pairs on first use (~0.1 s, < 1 MB
         for the shared catalog)."""
-        return Evidence.measured(self.files.pairs, self.meta, self.pages)
+        stored = self.files.serving_group("evidence", STORED_EVIDENCE)
+        if stored is None:
+            return Evidence.measured(self.files.pairs, self.meta, self.pages)
+        try:
+            return Evidence.stored(self.files.pairs, len(self.titles), self.pages, stored)
+        except ValueError as exc:
+            raise ModelDirError(self.model_dir, f"its evidence tables are damaged ({exc})") from None
 
     def neighbour(self, book: int, similarity: float, of: int | None = None,
                   evidence: float = 0.0, kin: str | None = None, weaker: bool = False) -> Neighbour:

@@ -24,9 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from engine.serve.key_table import KeyTable
 from engine.serve.readings import (
     AUTHOR_FILLER,
     TRAILING_NUMBER,
@@ -38,7 +40,12 @@ from engine.serve.readings import (
 )
 from engine.text import normalise, strip_article
 
-__all__ = ["Resolution", "TitleResolver", "normalise"]
+__all__ = ["Resolution", "TitleResolver", "normalise", "KEY_RULES", "title_key_tables"]
+
+# The version of the rules that fold and claim alias keys (normalise, _alias_keys, alias_cores).
+# Bump it when they change: a model's stored key tables (title_key_tables) are then ignored and
+# the aliases folded again at load.
+KEY_RULES = 1
 
 FOUND = 0.85  # a confidence this high names one book
 TIE = 0.03  # ranks this close are "about equally likely"
@@ -146,22 +153,25 @@ class TitleResolver:
                     aliases: dict[str, str] | None = None,
                     series: dict[str, list[str]] | None = None,
                     other_works: list[str] | None = None,
-                    well_read: list[str] | None = None) -> TitleResolver:
+                    well_read: list[str] | None = None,
+                    key_tables: dict[str, KeyTable] | None = None) -> TitleResolver:
         """The resolver the product serves: display authors as hints, a book's link count
         as its popularity (the better-known of two same-named books wins a close call),
-        redirect and Goodreads titles as other names of their books, series names with their
-        books, the titles of books the catalog lacks, and the books readers know best."""
+        redirect and Goodreads titles as other names of their books (or `key_tables`, the
+        same already folded: title_key_tables), series names with their books, the titles of
+        books the catalog lacks, and the books readers know best."""
         row = {t: i for i, t in enumerate(titles)}
         return cls(titles, [m.get("author", "") for m in meta], [float(d) for d in book_degrees],
                    {alias: row[t] for alias, t in (aliases or {}).items() if t in row},
                    {name: [row[t] for t in books if t in row]
                     for name, books in (series or {}).items()}, other_works,
-                   [row[t] for t in well_read or () if t in row])
+                   [row[t] for t in well_read or () if t in row], key_tables)
 
     def __init__(self, titles: list[str], authors: list[str] | None = None,
                  popularity: list[float] | None = None, aliases: dict[str, int] | None = None,
                  series: dict[str, list[int]] | None = None,
-                 other_works: Iterable[str] | None = None, well_read: list[int] | None = None):
+                 other_works: Iterable[str] | None = None, well_read: list[int] | None = None,
+                 key_tables: dict[str, KeyTable] | None = None):
         self.titles = list(titles)
         n = len(self.titles)
         authors = list(authors) if authors is not None else [""] * n
@@ -205,7 +215,8 @@ class TitleResolver:
                 by_key[main].append(i)
             for word in set(core.split()):
                 postings[word].append(i)
-        self.by_alias = self._alias_keys(aliases or {})
+        self._key_tables = key_tables
+        self.by_alias = key_tables["by_alias"] if key_tables else self._alias_keys(aliases or {})
         self.core_ns = [c.replace(" ", "") for c in self.core]
         self.tokens = [tuple(c.split()) for c in self.core]
         self._who: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
@@ -219,8 +230,8 @@ class TitleResolver:
         self.series = {name: books for name, books in (series or {}).items() if len(books) > 1}
         self.by_series = self._series_keys()
         # Titles of books the catalog lacks, unless they also name a catalog book.
-        self.other_works = {normalise(t) for t in other_works or ()} - self.by_full.keys() \
-            - self.by_alias.keys()
+        self.other_works = {key for key in map(normalise, other_works or ())
+                            if key not in self.by_full and key not in self.by_alias}
         self._shared_prefix: dict[str, bool] = {}  # at most one entry per prefix of a title
         # Goodreads' most-read books: of two shortened forms that fit, the one readers know.
         self.well_read = frozenset(well_read or ())
@@ -235,7 +246,10 @@ class TitleResolver:
         return {key: book for key, book in books.items() if book != _SHARED}
 
     @cached_property
-    def alias_cores(self) -> dict[str, int]:
+    def alias_cores(self) -> dict[str, int] | KeyTable:
+        return self._key_tables["alias_cores"] if self._key_tables else self._alias_cores()
+
+    def _alias_cores(self) -> dict[str, int]:
         """Aliases as readers shorten them: without the leading article ("golden compass"),
         and their own part after the series prefix they share with their book ("sorcerer's
         stone"); only where no catalog title or other work is named so."""
@@ -738,3 +752,34 @@ class TitleResolver:
                           key=lambda b: (-self._score(query, b)[1], -self.popularity[b]))
             out += more[:limit - len(out)]
         return [self.titles[b] for b in out]
+
+
+KEY_TABLES = ("raw", "by_alias", "alias_cores")
+
+
+def title_key_tables(titles: list[str], meta: list[dict], book_degrees,
+                     aliases: dict[str, str], series: dict[str, list[str]] | None = None,
+                     other_works: list[str] | None = None, well_read: list[str] | None = None
+                     ) -> tuple[int, dict[str, np.ndarray]]:
+    """What a model directory stores so that serving need not fold its aliases at start-up
+    (engine.model_dir's serving tables, group "title_keys"): the aliases as typed ("raw"),
+    folded ("by_alias") and shortened as readers shorten them ("alias_cores"), each as key
+    hashes and rows, with the version of the rules that made them."""
+    resolver = TitleResolver.for_catalog(titles, meta, book_degrees, aliases, series,
+                                         other_works, well_read)
+    row = {t: i for i, t in enumerate(titles)}
+    tables = {"raw": {alias: row[t] for alias, t in aliases.items() if t in row},
+              "by_alias": resolver.by_alias, "alias_cores": resolver.alias_cores}
+    arrays: dict[str, np.ndarray] = {}
+    for name in KEY_TABLES:
+        arrays.update(KeyTable.of(tables[name]).arrays(name))
+    return KEY_RULES, arrays
+
+
+def stored_key_tables(arrays: dict[str, np.ndarray] | None, n_books: int
+                      ) -> dict[str, KeyTable] | None:
+    """The key tables title_key_tables stored, or None when the model has none; ValueError
+    when they are malformed."""
+    if arrays is None:
+        return None
+    return {name: KeyTable.from_arrays(arrays, name, n_books) for name in KEY_TABLES}

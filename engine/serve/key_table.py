@@ -1,0 +1,73 @@
+"""A compact read-only map from strings to book rows, for tables too big to hold as Python dicts.
+
+A 300,000-entry dict of str -> int costs ~50 MB and a second or more to build at start-up; the
+same table as two sorted arrays (64-bit key hashes, int32 rows) is 3.6 MB, written once at build
+time and memory-mapped. A lookup hashes the key and bisects. Two keys share a hash with odds of
+about n / 2**64 per lookup (1 in 6e13 at 300,000 keys), so a hit is taken as the key's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["KeyTable", "key_hash"]
+
+
+def key_hash(key: str) -> int:
+    """A 64-bit hash that is the same in every process (Python's own `hash` is salted)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little")
+
+
+class KeyTable:
+    def __init__(self, hashes: np.ndarray, rows: np.ndarray):
+        if hashes.shape != rows.shape or hashes.ndim != 1:
+            raise ValueError("hashes and rows must be one row each per key")
+        self.hashes = hashes
+        self.rows = rows
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, int]) -> KeyTable:
+        hashes = np.fromiter((key_hash(k) for k in mapping), dtype=np.uint64, count=len(mapping))
+        rows = np.fromiter(mapping.values(), dtype=np.int32, count=len(mapping))
+        order = np.argsort(hashes, kind="stable")
+        return cls(hashes[order], rows[order])
+
+    def arrays(self, name: str) -> dict[str, np.ndarray]:
+        """The table as named arrays, to store (engine.model_dir's serving tables)."""
+        return {f"{name}.hashes": self.hashes, f"{name}.rows": self.rows}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str, n_rows: int) -> KeyTable:
+        """The table `arrays` stores under `name`; ValueError if it is missing or malformed."""
+        hashes, rows = arrays.get(f"{name}.hashes"), arrays.get(f"{name}.rows")
+        if hashes is None or rows is None or hashes.dtype != np.uint64 or rows.dtype != np.int32 \
+                or hashes.shape != rows.shape or hashes.ndim != 1:
+            raise ValueError(f"no key table {name!r}")
+        table = cls(hashes, rows)
+        if not table.is_valid(n_rows):
+            raise ValueError(f"key table {name!r} is unsorted or names rows beyond {n_rows}")
+        return table
+
+    def is_valid(self, n_rows: int) -> bool:
+        """Sorted, without a repeated hash, every row in range: what `get` relies on."""
+        return bool((self.hashes[1:] > self.hashes[:-1]).all()  # np.diff wraps on uint64
+                    and (len(self.rows) == 0 or 0 <= self.rows.min() <= self.rows.max() < n_rows))
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        if not len(self.hashes):
+            return default
+        h = np.uint64(key_hash(key))
+        at = int(np.searchsorted(self.hashes, h))
+        if at < len(self.hashes) and self.hashes[at] == h:
+            return int(self.rows[at])
+        return default
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return len(self.hashes)

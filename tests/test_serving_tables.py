@@ -1,0 +1,126 @@
+"""The arrays serving derives from a catalog are made at build time (engine.serve.derived): a
+bot reading them answers exactly as one deriving them at load, a model without them or with
+tables of other rules still serves, and damaged tables are refused with the build command."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from engine.errors import BUILD_COMMAND, ModelDirError
+from engine.model_dir import MANIFEST, SERVING_TABLES, rewrite_manifest
+from engine.quality.synthetic_catalog import write_synthetic_model
+from engine.serve.recommender import Recommender
+from engine.serve.titles import KEY_RULES
+
+
+@pytest.fixture(scope="module")
+def synthetic_model_dir(tiny, tmp_path_factory):
+    """A small catalog with aliases (the tiny fixture's data has no redirects)."""
+    out = tmp_path_factory.mktemp("synthetic") / "model"
+    write_synthetic_model(out, tiny.titles, [m.get("author", "") for m in tiny.meta],
+                          n_books=3_000, dim=tiny.files.dim, n_trees=5)
+    return out
+
+
+@pytest.fixture(params=["tiny", "synthetic"])
+def model_copy(request, tmp_path):
+    """A copy of the tiny model (built by the pipeline) or of a synthetic one with aliases."""
+    source = request.getfixturevalue(f"{request.param}_model_dir")
+    copy = tmp_path / "model"
+    shutil.copytree(source, copy)
+    return copy
+
+
+def rewrite_tables(directory, change):
+    """Apply `change` to the stored arrays (a dict) and re-seal the manifest."""
+    path = directory / SERVING_TABLES
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    change(arrays)
+    np.savez(path, **arrays)
+    rewrite_manifest(directory, json.loads((directory / MANIFEST).read_text()))
+
+
+def answers(rec):
+    """What a reader sees from every part the tables feed: aliases, kin and evidence."""
+    aliases = sorted(rec.aliases.items())
+    books = [t for i, t in enumerate(rec.titles) if rec.has_links[i]]
+    return {"resolved": [(a, rec.resolve(a).title) for a, _ in aliases]
+            + [(a.lower(), rec.resolve(a.lower()).title) for a, _ in aliases],
+            "canonical": [rec.canonical_title(a) for a, _ in aliases] + [rec.canonical_title("nope")],
+            "kin": [sorted(rec.kin_of(rec.title_to_id[t]).items()) for t in books],
+            "similar": [[(n.title, n.evidence, n.kin, [p.page for p in n.shared])
+                         for n in rec.similar(t, 5)] for t in books[:30]]}
+
+
+def test_the_build_stores_every_group_and_serving_from_them_changes_no_answer(model_copy):
+    stored = Recommender.load(model_copy)
+    groups = {"evidence", "kinship"} | ({"title_keys"} if stored.aliases else set())
+    assert stored.files.serving_tables.keys() == groups
+    assert (stored.key_tables is not None) == bool(stored.aliases)
+    expected = answers(stored)
+    (model_copy / SERVING_TABLES).unlink()
+    derived = Recommender.load(model_copy)
+    assert derived.key_tables is None and derived.files.serving_tables == {}
+    assert answers(derived) == expected
+    if stored.aliases:
+        assert sum(title is not None for _, title in expected["resolved"]) > len(stored.aliases)
+
+
+def test_tables_derived_by_other_rules_are_derived_again(model_copy):
+    rewrite_tables(model_copy, lambda a: a.update({"title_keys/version": np.array([KEY_RULES + 1]),
+                                                   "kinship/version": np.array([-1])}))
+    rewrite = Recommender.load(model_copy)
+    assert rewrite.key_tables is None and rewrite.files.serving_group("kinship", 1) is None
+    (model_copy / SERVING_TABLES).unlink()
+    assert answers(rewrite) == answers(Recommender.load(model_copy))
+
+
+def out_of_range_alias(a):
+    a["title_keys/by_alias.rows"][:] = 10_000
+
+
+def unsorted_keys(a):
+    a["title_keys/raw.hashes"] = a["title_keys/raw.hashes"][::-1].copy()
+
+
+ALIAS_DAMAGE = (out_of_range_alias, unsorted_keys)
+
+
+def short_strengths(a):
+    a["evidence/strength"] = a["evidence/strength"][:-1]
+
+
+def kin_beyond_catalog(a):
+    a["kinship/key_starts"] = a["kinship/key_starts"][:-2]
+
+
+def malformed_version(a):
+    a["evidence/version"] = np.array([1, 2])
+
+
+@pytest.mark.parametrize("damage", [out_of_range_alias, unsorted_keys, short_strengths,
+                                    kin_beyond_catalog, malformed_version],
+                         ids=lambda f: f.__name__)
+def test_damaged_tables_are_refused_with_the_build_command(model_copy, damage):
+    if damage in ALIAS_DAMAGE and not Recommender.load(model_copy).aliases:
+        pytest.skip("the tiny catalog has no aliases, so no alias tables")
+    rewrite_tables(model_copy, damage)
+    with pytest.raises(ModelDirError) as caught:
+        Recommender.load(model_copy).warm()
+    message = str(caught.value)
+    assert BUILD_COMMAND in message and str(model_copy) in message and "\n" not in message
+
+
+def test_a_key_table_answers_as_the_dict_it_was_made_from():
+    from engine.serve.key_table import KeyTable
+
+    mapping = {f"title {i}": i % 7 for i in range(500)} | {"": 3, "naïve": 5}
+    table = KeyTable.of(mapping)
+    assert len(table) == len(mapping) and table.is_valid(7) and not table.is_valid(5)
+    assert all(table.get(k) == v for k, v in mapping.items())
+    assert table.get("title 500") is None and table.get("x", -1) == -1
+    assert "naïve" in table and "naive" not in table
+    assert KeyTable.of({}).get("a") is None
