@@ -1,5 +1,6 @@
-"""What serving derives from a catalog, made once at build time: the title resolver's alias keys,
-the evidence's page strengths and page lists, and the author/series kinship. A model directory
+"""What serving derives from a catalog, made once at build time: the title resolver's folded
+titles and alias keys, the evidence's page strengths and page lists, and the author/series
+kinship. A model directory
 stores them (engine.model_dir's serving tables), so a bot serving 100,000 books and 300,000
 aliases does not spend seconds deriving them at every start; a model without them, or with a
 group derived by other rules, has that group derived again when it loads.
@@ -27,11 +28,9 @@ def serving_tables(titles: list[str], meta: list[dict], pages: Sequence[str], pa
     """Group -> (the version of the rules that derived it, its arrays), for
     engine.model_dir.ModelWriter.write_serving_tables."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    groups = {"evidence": (STORED_EVIDENCE, Evidence.measured(pairs, meta, pages).tables()),
-              "kinship": (STORED_KINSHIP, Kinship.of_catalog(
-                  titles, meta, book_series(meta, pairs, pages)).tables())}
-    if aliases:
-        degrees = np.bincount(pairs[:, 0], minlength=len(titles))
-        groups["title_keys"] = title_key_tables(titles, meta, degrees, dict(aliases),
-                                                dict(series or {}), other_works, well_read)
-    return groups
+    degrees = np.bincount(pairs[:, 0], minlength=len(titles))
+    return {"evidence": (STORED_EVIDENCE, Evidence.measured(pairs, meta, pages).tables()),
+            "kinship": (STORED_KINSHIP, Kinship.of_catalog(
+                titles, meta, book_series(meta, pairs, pages)).tables()),
+            "title_keys": title_key_tables(titles, meta, degrees, dict(aliases or {}),
+                                           dict(series or {}), other_works, well_read)}

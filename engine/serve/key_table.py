@@ -71,3 +71,84 @@ class KeyTable:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+
+class Lists(dict):
+    """A dict of str -> list of rows, with KeyLists' `count` (the resolver holds either)."""
+
+    def count(self, key: str) -> int:
+        return len(self.get(key, ()))
+
+
+class KeyLists:
+    """A compact read-only map from strings to lists of rows: sorted key hashes, and each key's
+    rows in one int32 array (CSR)."""
+
+    def __init__(self, hashes: np.ndarray, starts: np.ndarray, rows: np.ndarray):
+        self.hashes, self.starts, self.rows = hashes, starts, rows
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, list[int]]) -> KeyLists:
+        hashes = np.fromiter((key_hash(k) for k in mapping), dtype=np.uint64, count=len(mapping))
+        order = np.argsort(hashes, kind="stable")
+        lists = list(mapping.values())
+        sizes = np.fromiter((len(lists[i]) for i in order), dtype=np.int64, count=len(order))
+        rows = np.fromiter((r for i in order for r in lists[i]), dtype=np.int32,
+                           count=int(sizes.sum()))
+        return cls(hashes[order], np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), rows)
+
+    def arrays(self, name: str) -> dict[str, np.ndarray]:
+        return {f"{name}.hashes": self.hashes, f"{name}.starts": self.starts,
+                f"{name}.rows": self.rows}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str, n_rows: int) -> KeyLists:
+        """The lists `arrays` stores under `name`; ValueError if missing or malformed."""
+        hashes, starts, rows = (arrays.get(f"{name}.{part}") for part in ("hashes", "starts", "rows"))
+        if hashes is None or starts is None or rows is None or hashes.dtype != np.uint64 \
+                or rows.dtype != np.int32 or starts.shape != (len(hashes) + 1,) \
+                or starts[0] != 0 or starts[-1] != len(rows) or (np.diff(starts) < 0).any() \
+                or not (hashes[1:] > hashes[:-1]).all() \
+                or (len(rows) and not 0 <= rows.min() <= rows.max() < n_rows):
+            raise ValueError(f"key lists {name!r} are missing, unsorted or beyond {n_rows} rows")
+        return cls(hashes, starts, rows)
+
+    def _at(self, key: str) -> int:
+        h = np.uint64(key_hash(key))
+        at = int(np.searchsorted(self.hashes, h))
+        return at if at < len(self.hashes) and self.hashes[at] == h else -1
+
+    def get(self, key: str, default=()) -> list[int]:
+        at = self._at(key)
+        return default if at < 0 else self.rows[self.starts[at]:self.starts[at + 1]].tolist()
+
+    def __getitem__(self, key: str) -> list[int]:
+        found = self.get(key, None)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def count(self, key: str) -> int:
+        at = self._at(key)
+        return 0 if at < 0 else int(self.starts[at + 1] - self.starts[at])
+
+    def __contains__(self, key: str) -> bool:
+        return self._at(key) >= 0
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def string_array(strings: list[str]) -> np.ndarray:
+    """A list of strings without newlines as one array of UTF-8 bytes, to store."""
+    return np.frombuffer("\n".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def strings_of(array: np.ndarray, count: int) -> list[str]:
+    """The list string_array stored; ValueError unless it holds `count` strings (any number
+    when `count` is -1: then an empty array is no strings)."""
+    text = array.tobytes().decode("utf-8", "surrogatepass")
+    strings = text.split("\n") if count > 0 or (count < 0 and text) else []
+    if count >= 0 and len(strings) != count:
+        raise ValueError(f"{len(strings)} strings stored where {count} were expected")
+    return strings

@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from engine.serve.key_table import KeyTable
+from engine.serve.key_table import KeyLists, KeyTable, Lists, string_array, strings_of
 from engine.serve.readings import (
     AUTHOR_FILLER,
     TRAILING_NUMBER,
@@ -180,52 +180,24 @@ class TitleResolver:
             raise ValueError("titles, authors and popularity must be the same length")
         self.popularity = [float(p or 0.0) for p in popularity]
         self.authors = authors
-        self.notes: list[str] = []  # the disambiguator: "novel", "King novel"
-        self.keys: list[str] = []  # the folded title without its disambiguator
-        self.core: list[str] = []  # the same without a leading article
-        self.main_ns: list[str] = []  # the main title of a subtitled book, without spaces
-        self.by_key: dict[str, list[int]] = defaultdict(list)
-        # The whole title, disambiguator included: "Paranoia (novel)" typed in full is that book.
-        self.by_full: dict[str, list[int]] = defaultdict(list)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, title in enumerate(self.titles):
-            note = ""
-            if title.endswith((")", "]")):
-                match = TRAILING_PARENS.search(title)
-                if match and match.start():
-                    title, note = title[:match.start()], match.group(1)
-            key = normalise(title) or normalise(self.titles[i])
-            self.by_full[normalise(self.titles[i]) if note else key].append(i)
-            core = strip_article(key)
-            main = ""
-            if ":" in title or " - " in title or "–" in title or "—" in title:
-                head, tail = split_subtitle(title)
-                if tail and not _DERIVED.intersection(normalise(tail).split()):
-                    main = strip_article(normalise(head)).replace(" ", "")
-            self.notes.append(note)
-            self.keys.append(key)
-            self.core.append(core)
-            self.main_ns.append(main)
-            by_key = self.by_key
-            by_key[core].append(i)
-            nospace = core.replace(" ", "")
-            if nospace != core:
-                by_key[nospace].append(i)
-            if main and main != nospace:
-                by_key[main].append(i)
-            for word in set(core.split()):
-                postings[word].append(i)
         self._key_tables = key_tables
+        # Folded at build time (title_key_tables), or here for a model built before that.
+        folded = key_tables if key_tables and "by_key" in key_tables else self._fold_titles()
+        self.notes: list[str] = folded["notes"]  # the disambiguator: "novel", "King novel"
+        self.keys: list[str] = folded["keys"]  # the folded title without its disambiguator
+        self.core: list[str] = folded["core"]  # the same without a leading article
+        self.main_ns: list[str] = folded["main_ns"]  # a subtitled book's main title, no spaces
+        self.by_key = folded["by_key"]  # core, core without spaces, main title -> books
+        # The whole title, disambiguator included: "Paranoia (novel)" typed in full is that book.
+        self.by_full = folded["by_full"]
+        self.postings = folded["postings"]  # title word -> books
+        self.words: list[str] = folded["words"]  # every title word
+        self._by_author = folded.get("by_author")
+        self._prefix_order: list[int] | None = folded.get("prefix_order")
         self.by_alias = key_tables["by_alias"] if key_tables else self._alias_keys(aliases or {})
         self.core_ns = [c.replace(" ", "") for c in self.core]
-        self.tokens = [tuple(c.split()) for c in self.core]
         self._who: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._corrections: dict[str, list[str]] = {}
-        self.postings = dict(postings)
-        self.by_key = dict(self.by_key)
-        self.idf = {w: math.log((n + 1) / len(ids)) + 0.1 for w, ids in self.postings.items()}
-        for word in _SMALL_WORDS & self.idf.keys():
-            self.idf[word] = 0.3
         self.max_idf = math.log(n + 1) + 0.1
         self.series = {name: books for name, books in (series or {}).items() if len(books) > 1}
         self.by_series = self._series_keys()
@@ -235,6 +207,49 @@ class TitleResolver:
         self._shared_prefix: dict[str, bool] = {}  # at most one entry per prefix of a title
         # Goodreads' most-read books: of two shortened forms that fit, the one readers know.
         self.well_read = frozenset(well_read or ())
+
+    def _fold_titles(self) -> dict:
+        """Every title folded every way it is looked up (what title_key_tables stores)."""
+        notes, keys, cores, mains = [], [], [], []
+        by_key, by_full, postings = Lists(), Lists(), Lists()
+        for i, title in enumerate(self.titles):
+            note = ""
+            if title.endswith((")", "]")):
+                match = TRAILING_PARENS.search(title)
+                if match and match.start():
+                    title, note = title[:match.start()], match.group(1)
+            key = normalise(title) or normalise(self.titles[i])
+            by_full.setdefault(normalise(self.titles[i]) if note else key, []).append(i)
+            core = strip_article(key)
+            main = ""
+            if ":" in title or " - " in title or "–" in title or "—" in title:
+                head, tail = split_subtitle(title)
+                if tail and not _DERIVED.intersection(normalise(tail).split()):
+                    main = strip_article(normalise(head)).replace(" ", "")
+            notes.append(note)
+            keys.append(key)
+            cores.append(core)
+            mains.append(main)
+            by_key.setdefault(core, []).append(i)
+            nospace = core.replace(" ", "")
+            if nospace != core:
+                by_key.setdefault(nospace, []).append(i)
+            if main and main != nospace:
+                by_key.setdefault(main, []).append(i)
+            for word in set(core.split()):
+                postings.setdefault(word, []).append(i)
+        return {"notes": notes, "keys": keys, "core": cores, "main_ns": mains, "by_key": by_key,
+                "by_full": by_full, "postings": postings, "words": list(postings)}
+
+    def _idf(self, word: str) -> float:
+        """How telling a title word is: rare words weigh most, small words little."""
+        count = self.postings.count(word)
+        if not count:
+            return self.max_idf
+        return 0.3 if word in _SMALL_WORDS else math.log((len(self.titles) + 1) / count) + 0.1
+
+    def _tokens(self, book: int) -> tuple[str, ...]:
+        return tuple(self.core[book].split())
 
     def _alias_keys(self, aliases: dict[str, int]) -> dict[str, int]:
         """Folded alias -> book, for aliases that name one book and are no catalog title."""
@@ -254,11 +269,10 @@ class TitleResolver:
         and their own part after the series prefix they share with their book ("sorcerer's
         stone"); only where no catalog title or other work is named so."""
         books: dict[str, int] = {}
-        tokens = self.tokens
         for key, book in self.by_alias.items():
             words = strip_article(key).split()
             _claim(books, " ".join(words), book)
-            title = tokens[book]
+            title = self._tokens(book)
             if not title or not words or words[0] != title[0]:
                 continue  # most aliases: no series prefix shared with the title
             shared = next((k for k in range(1, min(len(words), len(title)))
@@ -281,7 +295,7 @@ class TitleResolver:
             keys.update(" ".join(words[:k]) for k in range(2, len(words))
                         if words[k - 1] not in _SMALL_WORDS)
             for key in keys - {""}:
-                if " " in key or len(self.postings.get(key, ())) <= _COMMON_SERIES_WORD:
+                if " " in key or self.postings.count(key) <= _COMMON_SERIES_WORD:
                     names[key].add(name)
         return {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
 
@@ -292,23 +306,25 @@ class TitleResolver:
         """Catalog words by (length, first letter) and (length, last letter): one typo leaves
         one of the two ends alone, so a typo search reads two small lists."""
         vocab: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for word in self.postings:
+        for word in self.words:
             vocab[len(word), word[0]].append(word)
             vocab[len(word), "$" + word[-1]].append(word)
         return dict(vocab)
 
     @cached_property
-    def by_author(self) -> dict[str, list[int]]:
+    def by_author(self) -> Lists | KeyLists:
         """Author words -> books, so that "the road cormac mccarthy" fetches The Road."""
+        if self._by_author is not None:
+            return self._by_author
         folded: dict[str, list[str]] = {}
-        by_author: dict[str, list[int]] = defaultdict(list)
+        by_author = Lists()
         for i, author in enumerate(self.authors):
             if author:
                 if author not in folded:
                     folded[author] = [w for w in set(normalise(author).split()) if len(w) > 2]
                 for word in folded[author]:
-                    by_author[word].append(i)
-        return dict(by_author)
+                    by_author.setdefault(word, []).append(i)
+        return by_author
 
     @cached_property
     def ends(self) -> dict[str, tuple[list[int], list[str], list[int]]]:
@@ -325,12 +341,19 @@ class TitleResolver:
         return ends
 
     @cached_property
-    def prefix_sorted(self) -> list[tuple[str, int]]:
-        return sorted((c, i) for i, c in enumerate(self.core))
+    def prefix_order(self) -> list[int]:
+        """Books in the order of their core titles (ties by row), for prefix searches."""
+        if self._prefix_order is not None:
+            return self._prefix_order
+        return sorted(range(len(self.core)), key=self.core.__getitem__)
+
+    @cached_property
+    def sorted_cores(self) -> list[str]:
+        return [self.core[b] for b in self.prefix_order]
 
     def warm(self) -> None:
         """Build the lazy indexes now (about 0.5 s), so no user's query pays for them later."""
-        for name in ("vocab", "by_author", "ends", "prefix_sorted", "alias_cores"):
+        for name in ("vocab", "by_author", "ends", "sorted_cores", "alias_cores"):
             getattr(self, name)
 
     # -- resolving --
@@ -423,7 +446,7 @@ class TitleResolver:
         if not head.found and head.status not in ("ambiguous", "series"):
             return whole, None, None
         if not head.found and whole.found \
-                and match.group("number").lower() in self.tokens[whole.book]:
+                and match.group("number").lower() in self._tokens(whole.book):
             return whole, None, None  # "apollo 13": the number is the title's
         number = whole_number(match.group("number"), low, high)
         same_book = whole.found and whole.title == head.title
@@ -539,7 +562,7 @@ class TitleResolver:
         """A confidence for the shortened or misspelt forms readers type, 0.0 for none:
         the title's own part after a series prefix, a long enough start of it, or one typo in
         a word the catalog does not know."""
-        title, typed = self.tokens[b], query.tokens
+        title, typed = self._tokens(b), query.tokens
         n = len(typed)
         if not n or n > len(title):
             return 0.0
@@ -552,7 +575,7 @@ class TitleResolver:
                 return OWN_PART  # "The Dark Tower: The Gunslinger" asked as "the gunslinger"
             # A series prefix has a name in it ("harry potter and the"); a common opening
             # only for a book readers know ("the tale of" Peter Rabbit).
-            if b in self.well_read or any(len(self.postings.get(w, ())) <= _SERIES_NAME_WORD
+            if b in self.well_read or any(self.postings.count(w) <= _SERIES_NAME_WORD
                                           for w in prefix if w not in _SMALL_WORDS):
                 return OWN_PART  # "Harry Potter and the Deathly Hallows" as "deathly hallows"
         if n < len(title) and title[:n] == typed and len(content) >= 2 \
@@ -571,10 +594,10 @@ class TitleResolver:
         """Whether two or more catalog titles start with these words: a series prefix."""
         prefix = " ".join(words) + " "
         if prefix not in self._shared_prefix:
-            at = bisect.bisect_left(self.prefix_sorted, (prefix,))
-            following = self.prefix_sorted[at:at + 2]
+            at = bisect.bisect_left(self.sorted_cores, prefix)
+            following = self.sorted_cores[at:at + 2]
             self._shared_prefix[prefix] = len(following) == 2 and all(
-                c.startswith(prefix) for c, _ in following)
+                c.startswith(prefix) for c in following)
         return self._shared_prefix[prefix]
 
     def _derived(self, b: int) -> bool:
@@ -587,7 +610,7 @@ class TitleResolver:
     def _word_score(self, words: tuple[str, ...], b: int) -> tuple[float, list[str]]:
         """How much of the title the typed words cover (rare words count most), in what order,
         and whether they start it; returns the typed words that are not in the title."""
-        title = self.tokens[b]
+        title = self._tokens(b)
         credit = [0.0] * len(title)  # 1 for a word typed right, less for a typo of it
         positions, leftover = [], []
         i = 0
@@ -618,7 +641,7 @@ class TitleResolver:
             i += step
         if not positions:
             return 0.0, leftover
-        weights = [self.idf.get(t, self.max_idf) for t in title]
+        weights = [self._idf(t) for t in title]
         coverage = sum(w * c for w, c in zip(weights, credit, strict=True)) / sum(weights)
         score = 0.5 + (0.45 if positions == sorted(positions) else 0.33) * coverage
         if positions == list(range(len(positions))) and len(positions) < len(title):
@@ -658,15 +681,15 @@ class TitleResolver:
     def _candidates(self, query: _Query) -> set[int]:
         found = set(self.by_key.get(query.core, ())) | set(self.by_key.get(query.ns, ()))
         weights: dict[int, float] = {}
-        words = sorted(set(self._known_words(query.tokens)), key=lambda w: len(self.postings[w]))
+        words = sorted(set(self._known_words(query.tokens)), key=self.postings.count)
         # Common words fetch nothing, unless the query has nothing rarer: "love", "the road".
-        for word in [w for w in words if len(self.postings[w]) <= _COMMON_WORD] or words[:1]:
-            idf = self.idf[word]
+        for word in [w for w in words if self.postings.count(w) <= _COMMON_WORD] or words[:1]:
+            idf = self._idf(word)
             for b in self.postings[word]:
                 weights[b] = weights.get(b, 0.0) + idf
         if weights:  # the author named beside the title lifts that author's books
             for word in query.tokens:
-                if len(self.by_author.get(word, ())) <= _COMMON_WORD:
+                if self.by_author.count(word) <= _COMMON_WORD:
                     for b in self.by_author.get(word, ()):
                         if b in weights:
                             weights[b] += 4.0
@@ -691,7 +714,7 @@ class TitleResolver:
                 out.extend(halves)
             elif _allowed_edits(word) and word not in self.by_author:
                 unknown.append(word)
-        if unknown and not any(len(self.postings[w]) <= _COMMON_WORD for w in out):
+        if unknown and not any(self.postings.count(w) <= _COMMON_WORD for w in out):
             for word in unknown:
                 out.extend(self._near_words(word))
         return out
@@ -739,8 +762,8 @@ class TitleResolver:
             return []
         core = strip_article(key)
         starts = []
-        at = bisect.bisect_left(self.prefix_sorted, (core,))
-        for c, b in self.prefix_sorted[at:at + 200]:
+        at = bisect.bisect_left(self.sorted_cores, core)
+        for c, b in zip(self.sorted_cores[at:at + 200], self.prefix_order[at:at + 200], strict=True):
             if not c.startswith(core):
                 break
             starts.append(b)
@@ -754,32 +777,51 @@ class TitleResolver:
         return [self.titles[b] for b in out]
 
 
-KEY_TABLES = ("raw", "by_alias", "alias_cores")
+KEY_TABLES = ("raw", "by_alias", "alias_cores")  # str -> one book
+KEY_LISTS = ("by_key", "by_full", "postings", "by_author")  # str -> books
+FOLDED_STRINGS = ("notes", "keys", "core", "main_ns")  # one per book
 
 
 def title_key_tables(titles: list[str], meta: list[dict], book_degrees,
-                     aliases: dict[str, str], series: dict[str, list[str]] | None = None,
+                     aliases: dict[str, str] | None = None,
+                     series: dict[str, list[str]] | None = None,
                      other_works: list[str] | None = None, well_read: list[str] | None = None
                      ) -> tuple[int, dict[str, np.ndarray]]:
-    """What a model directory stores so that serving need not fold its aliases at start-up
-    (engine.model_dir's serving tables, group "title_keys"): the aliases as typed ("raw"),
-    folded ("by_alias") and shortened as readers shorten them ("alias_cores"), each as key
-    hashes and rows, with the version of the rules that made them."""
+    """What a model directory stores so that serving need not fold its titles and aliases at
+    start-up (engine.model_dir's serving tables, group "title_keys"): each title folded every
+    way it is looked up, the word and author indexes, the titles' prefix order, and the aliases
+    as typed ("raw"), folded ("by_alias") and shortened as readers shorten them
+    ("alias_cores"), with the version of the rules that made them."""
+    aliases = aliases or {}
     resolver = TitleResolver.for_catalog(titles, meta, book_degrees, aliases, series,
                                          other_works, well_read)
     row = {t: i for i, t in enumerate(titles)}
     tables = {"raw": {alias: row[t] for alias, t in aliases.items() if t in row},
               "by_alias": resolver.by_alias, "alias_cores": resolver.alias_cores}
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, np.ndarray] = {
+        "words": string_array(resolver.words),
+        "prefix_order": np.asarray(resolver.prefix_order, dtype=np.int32)}
+    for name in FOLDED_STRINGS:
+        arrays[name] = string_array(getattr(resolver, name))
     for name in KEY_TABLES:
         arrays.update(KeyTable.of(tables[name]).arrays(name))
+    for name in KEY_LISTS:
+        arrays.update(KeyLists.of(getattr(resolver, name)).arrays(name))
     return KEY_RULES, arrays
 
 
-def stored_key_tables(arrays: dict[str, np.ndarray] | None, n_books: int
-                      ) -> dict[str, KeyTable] | None:
-    """The key tables title_key_tables stored, or None when the model has none; ValueError
-    when they are malformed."""
+def stored_key_tables(arrays: dict[str, np.ndarray] | None, n_books: int) -> dict | None:
+    """What title_key_tables stored, ready for TitleResolver(key_tables=...), or None when the
+    model has none; ValueError when it is malformed."""
     if arrays is None:
         return None
-    return {name: KeyTable.from_arrays(arrays, name, n_books) for name in KEY_TABLES}
+    order, words = arrays.get("prefix_order"), arrays.get("words")
+    if order is None or words is None or order.shape != (n_books,) \
+            or (n_books and not np.array_equal(np.sort(order), np.arange(n_books))):
+        raise ValueError("the title order is missing or not one row per book")
+    tables: dict = {"prefix_order": order.tolist(), "words": strings_of(words, -1)}
+    for name in FOLDED_STRINGS:
+        tables[name] = strings_of(arrays.get(name, np.zeros(0, np.uint8)), n_books)
+    tables.update({name: KeyTable.from_arrays(arrays, name, n_books) for name in KEY_TABLES})
+    tables.update({name: KeyLists.from_arrays(arrays, name, n_books) for name in KEY_LISTS})
+    return tables
