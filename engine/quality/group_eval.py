@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.quality.metrics import EvalCatalog
-from engine.serve.group_picks import RULES, pick_for_group, score_members
+from engine.serve.group_picks import RULES, choose_books, score_members
 from engine.serve.picks import HistoryItem, recommend_from_history
 
 GROUP_SIZES = tuple(range(2, 9))
@@ -79,14 +79,32 @@ def simulated_clubs(groups: Sequence[np.ndarray], size: int, count: int,
 
 def served(picked: Sequence[int], held: list[np.ndarray]) -> np.ndarray:
     """Per member: is one of the picks among their held-out books."""
-    picked = np.asarray(list(picked), dtype=np.int64)
-    return np.array([bool(np.isin(picked, mine).any()) for mine in held])
+    return HeldOut(held).served(picked)
 
 
-def _solo(catalog: EvalCatalog, shelf: np.ndarray, blocked: np.ndarray, k: int) -> list[int]:
+class HeldOut:
+    """A split's held-out books by owner, so each method's picks are looked up at once (no book
+    is held out for two members of a club)."""
+
+    def __init__(self, held: list[np.ndarray], n_books: int | None = None):
+        top = max((int(h.max()) for h in held if len(h)), default=-1) + 1
+        self.owner = np.full(max(top, n_books or 0), -1, dtype=np.int64)
+        for member, books in enumerate(held):
+            self.owner[books] = member
+        self.members = len(held)
+
+    def served(self, picked: Sequence[int]) -> np.ndarray:
+        picked = np.asarray(list(picked), dtype=np.int64)
+        owners = self.owner[picked[picked < len(self.owner)]]
+        hits = np.zeros(self.members, dtype=bool)
+        hits[owners[owners >= 0]] = True
+        return hits
+
+
+def _solo(catalog: EvalCatalog, history: list[HistoryItem], blocked: np.ndarray,
+          k: int) -> list[int]:
     """A member's own picks (the single reader's recommender), minus the club's reads."""
-    items = [HistoryItem(catalog.titles[b]) for b in shelf]
-    books = [catalog.find_book(p.title) for p in recommend_from_history(catalog, items, 2 * k)]
+    books = [catalog.title_to_id[p.title] for p in recommend_from_history(catalog, history, 2 * k)]
     return [b for b in books if not blocked[b]][:k]
 
 
@@ -101,18 +119,17 @@ def _mean_vector(vectors: np.ndarray, shelves: list[np.ndarray], allowed: np.nda
 def trial_results(catalog: EvalCatalog, vectors: np.ndarray, shelves: list[np.ndarray],
                   held: list[np.ndarray], k: int = 10) -> dict[str, np.ndarray]:
     """Per method: which members one split serves (a bool per member)."""
-    histories = [[HistoryItem(catalog.titles[b]) for b in shelf] for shelf in shelves]
+    titles = catalog.titles
+    histories = [[HistoryItem(titles[b]) for b in shelf.tolist()] for shelf in shelves]
     scores = score_members(catalog, histories)
-    out = {}
-    for rule in RULES:
-        titles = [p.title for p in pick_for_group(catalog, scores, k, rule)]
-        out[rule] = served([catalog.find_book(t) for t in titles], held)
-    solos = [served(_solo(catalog, shelf, scores.blocked, k), held) for shelf in shelves]
+    answers = HeldOut(held, len(titles))
+    out = {rule: answers.served(choose_books(catalog, scores, k, rule)[0]) for rule in RULES}
+    solos = [answers.served(_solo(catalog, history, scores.blocked, k)) for history in histories]
     out["single_fixed"] = solos[0]
     # In hindsight: the member whose picks leave the worst-served member best off, then the most.
     out["single_best"] = max(solos, key=lambda s: (s.min(), s.mean()))
-    out["mean_vectors"] = served(
-        _mean_vector(vectors, shelves, catalog.has_links & ~scores.blocked, k), held)
+    out["mean_vectors"] = answers.served(
+        _mean_vector(vectors, shelves, catalog.has_links & ~scores.blocked, k))
     return out
 
 

@@ -38,7 +38,7 @@ def parse_args(argv):
     parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "EVALUATION.md")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--seeds", type=int, help="training seeds and club draws (default 3)")
-    parser.add_argument("--clubs", type=int, help="clubs per group size (default 60)")
+    parser.add_argument("--clubs", type=int, help="clubs per group size (default 500)")
     parser.add_argument("--k", type=int, default=10, help="picks per club")
     parser.add_argument("--trials", type=int, default=ge.TRIALS,
                         help="fresh read/held-out splits per club (a member's hit rate is over these)")
@@ -48,7 +48,7 @@ def parse_args(argv):
                         help="re-render the section from a --json of an earlier run (no training)")
     args = parser.parse_args(argv)
     args.seeds = args.seeds or (2 if args.quick else 3)
-    args.clubs = args.clubs or (20 if args.quick else 60)
+    args.clubs = args.clubs or (20 if args.quick else 500)
     if args.seeds < 1 or args.clubs < 1 or args.k < 1:
         parser.error("--seeds, --clubs and --k must be at least 1")
     return args

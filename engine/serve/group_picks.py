@@ -186,12 +186,22 @@ def pick_for_group(rec: PickCatalog, group: GroupScores, k: int = 10,
                              members=group.members)
     if k <= 0:
         return GroupPickList(unscored=group.unscored, members=group.members)
-    candidates = group.candidates()
-    chosen, values = _choose(rec, group.scores[:, candidates], candidates, k, RULES[rule],
-                             rule in SEQUENTIAL)
+    chosen, values = choose_books(rec, group, k, rule)
     picks = [_describe(rec, group, book, value) for book, value in zip(chosen, values, strict=True)]
     return GroupPickList(picks, None if len(picks) == k else REASON_EXHAUSTED,
                          group.unscored, group.members)
+
+
+def choose_books(rec: PickCatalog, group: GroupScores, k: int = 10,
+                 rule: str = CHOSEN_RULE) -> tuple[list[int], list[float]]:
+    """The rule's seats in order, as book indices and the rule's scores, without the reasons
+    pick_for_group adds: the simulated clubs of engine.quality.group_eval need only the books."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}: one of {', '.join(RULES)}")
+    if not group.voting or k <= 0:
+        return [], []
+    candidates = group.candidates()
+    return _choose(rec, group.scores[:, candidates], candidates, k, RULES[rule], rule in SEQUENTIAL)
 
 
 def group_picks(rec: PickCatalog, members, k: int = 10, exclude: Iterable[str] = (),

@@ -379,20 +379,24 @@ class _Votes:
     def __init__(self, cand: np.ndarray, reader: np.ndarray, vote: np.ndarray, n_books: int):
         self.cand, self.reader, self.vote = cand, reader, vote
         liked = vote > 0
-        best = np.zeros(n_books)
-        np.maximum.at(best, cand[liked], vote[liked])
-        total = np.bincount(cand[liked], weights=vote[liked], minlength=n_books)
         against = np.zeros(n_books)
         np.maximum.at(against, cand[~liked], -vote[~liked])
-        self.score = best + SUPPORT * (1 - np.exp(-(total - best))) - against
+        # Sorted by candidate, strongest vote first: each candidate's first row is its best vote
+        # and its source. Only the candidates are scored; every other book is 0 - against.
+        order = np.lexsort((-vote[liked], cand[liked]))
+        by_cand, by_vote = cand[liked][order], vote[liked][order]
+        candidates, first = np.unique(by_cand, return_index=True)
+        strongest = by_vote[first]
+        total = np.bincount(cand[liked], weights=vote[liked], minlength=n_books)[candidates]
+        self.score = 0.0 - against
+        self.score[candidates] = (strongest + SUPPORT * (1 - np.exp(-(total - strongest)))
+                                  - against[candidates])
         self.source = np.zeros(n_books, dtype=np.int64)
-        order = np.lexsort((-vote[liked], cand[liked]))  # by candidate, strongest vote first
-        first = np.unique(cand[liked][order], return_index=True)[1]
-        self.source[cand[liked][order][first]] = reader[liked][order][first]
-        candidates = np.unique(cand[liked])
+        self.source[candidates] = reader[liked][order][first]
+        self.best = np.zeros(n_books)
+        self.best[candidates] = strongest
         candidates = candidates[self.score[candidates] > 0]
         self.ranked = candidates[np.lexsort((candidates, -self.score[candidates]))]
-        self.best = best
 
     def because(self, rec, c: int, limit: int = 3) -> list[str]:
         """The reads behind a pick: the strongest, and any other within 80% of it."""
