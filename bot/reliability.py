@@ -189,6 +189,10 @@ async def flooder(ask: Ask, user: str, title: str, stop: asyncio.Event, result: 
             result.note("ack", user, reply.title, 5)
 
 
+def user_names(users: int, prefix: str) -> list[str]:
+    return [f"{prefix}{i}" for i in range(users)]
+
+
 async def play(ask_for: Callable[[str], Ask], titles: list[str], users: int, commands: int,
                think_s: float, flood: bool, seed: int, result: LoadResult, prefix: str) -> None:
     """The users' scripts (and the flooder's) at once, each user asking through `ask_for(user)`;
@@ -199,9 +203,9 @@ async def play(ask_for: Callable[[str], Ask], titles: list[str], users: int, com
     started = time.perf_counter()
     try:
         await asyncio.gather(*[
-            simulated_user(ask_for(f"{prefix}{i}"), f"{prefix}{i}",
-                           script_for(i + seed * 100_000, commands, titles), result, think_s,
-                           random.Random(i)) for i in range(users)])
+            simulated_user(ask_for(user), user, script_for(i + seed * 100_000, commands, titles),
+                           result, think_s, random.Random(i))
+            for i, user in enumerate(user_names(users, prefix))])
     finally:
         result.wall_s = time.perf_counter() - started
         stop.set()
