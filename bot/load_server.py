@@ -9,7 +9,8 @@ The protocol is one JSON object a line each way:
     {"op": "begin"} / {"op": "end"}     -> start the loop-lag ticker / {"lag_ms": [...]}
     {"op": "quit"}                      -> the process closes its store and exits
 
-    python -m bot.load_server MODEL TARGET        (prints "ready PORT", then serves)
+    python -m bot.load_server serve MODEL TARGET   (prints "ready PORT", then serves)
+    python -m bot.load_server idle                 (a bare ticker; see `idle`)
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from pathlib import Path
 
 from bot.console import answer_line
 from bot.reliability import (
+    STALL_MS,
     TITLES,
-    Ask,
     LoadResult,
     Reply,
     lost_or_duplicated,
@@ -32,6 +33,7 @@ from bot.reliability import (
     reply_of,
     stored_reads,
     ticker,
+    time_collections,
     titles_of,
     user_names,
 )
@@ -51,6 +53,8 @@ class LoadServer:
     def __init__(self, service: ShelfService):
         self.service = service
         self.lag_ms: list[float] = []
+        self.stalls: list[dict] = []
+        self.gc_pauses: list[dict] = []
         self.stop_ticker = asyncio.Event()
         self.ticking: asyncio.Task | None = None
         self.quitting = False
@@ -93,15 +97,17 @@ class LoadServer:
                 return {"titles": titles_of(self.service.rec, int(request["count"]),
                                             int(request["seed"]))}
             case "begin":
-                self.lag_ms = []
+                self.lag_ms.clear(), self.stalls.clear(), self.gc_pauses.clear()
                 self.stop_ticker.clear()
-                self.ticking = asyncio.create_task(ticker(self.lag_ms, self.stop_ticker))
+                self.ticking = asyncio.create_task(ticker(self.lag_ms, self.stop_ticker,
+                                                          stalls=self.stalls))
                 return {}
             case "end":
                 self.stop_ticker.set()
                 if self.ticking is not None:
                     await self.ticking
-                return {"lag_ms": self.lag_ms}
+                return {"lag_ms": self.lag_ms, "stalls": self.stalls,
+                        "gc_pauses": self.gc_pauses}
             case "quit":
                 self.quitting = True
                 return {}
@@ -115,11 +121,28 @@ async def serve(model: str, target: str) -> None:
     await asyncio.to_thread(rec.warm)  # as the bot's service does once it has loaded the model
     store = await Store.open(target)
     server = LoadServer(ShelfService(rec, store, None, Throttle()))
+    time_collections(server.gc_pauses)
+    # Under PYTHONASYNCIODEBUG=1, asyncio logs each callback that holds the loop this long.
+    asyncio.get_running_loop().slow_callback_duration = STALL_MS / 1000
     listening = await asyncio.start_server(server.connection, "127.0.0.1", 0, limit=LINE_LIMIT)
     print(f"ready {listening.sockets[0].getsockname()[1]}", flush=True)
     await server.done.wait()
     listening.close()
     await store.close()
+
+
+async def idle() -> None:
+    """Only the ticker, until a line comes on stdin: the lag this machine alone gives a loop
+    with nothing to do, measured beside the serving process (on a shared machine, other
+    processes taking the cores show up in both)."""
+    lags: list[float] = []
+    stop = asyncio.Event()
+    ticking = asyncio.create_task(ticker(lags, stop))
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    stop.set()
+    await ticking
+    print(json.dumps(lags), flush=True)
 
 
 # -- the driving side --
@@ -157,11 +180,15 @@ class Connection:
         await self.writer.wait_closed()
 
 
-async def _port(proc: asyncio.subprocess.Process) -> int:
-    line = (await proc.stdout.readline()).decode()
-    if not line.startswith("ready "):
-        raise RuntimeError(f"the serving process did not start (exit {await proc.wait()})")
-    return int(line.split()[1])
+async def _start(*args: str) -> tuple[asyncio.subprocess.Process, str]:
+    """A `python -m bot.load_server` child and what its "ready" line says after the word."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.load_server", *args, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, env=settings.child_env())
+    line = (await asyncio.wait_for(proc.stdout.readline(), READY_TIMEOUT_S)).decode()
+    if not line.startswith("ready"):
+        raise RuntimeError(f"bot.load_server {args[0]} did not start (exit {await proc.wait()})")
+    return proc, line.removeprefix("ready").strip()
 
 
 async def run_remote_load(model: Path | str, db_path: Path | str, users: int, commands: int,
@@ -169,37 +196,39 @@ async def run_remote_load(model: Path | str, db_path: Path | str, users: int, co
                           prefix: str = "user") -> LoadResult:
     """`users` simulated users (and with `flood`, the flooder) in this process, each on its own
     connection to a serving process started here on `db_path`; its loop lag comes back in
-    `lag_ms`, and every acknowledged write is then looked for in the database."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.load_server", str(model), str(db_path),
-        stdout=asyncio.subprocess.PIPE, env=settings.child_env())
+    `lag_ms` (and an idle process's beside it in `idle_lag_ms`), and every acknowledged write is
+    then looked for in the database."""
     result = LoadResult()
-    connections: dict[str, Connection] = {}
+    children: list[asyncio.subprocess.Process] = []
     try:
-        port = await asyncio.wait_for(_port(proc), READY_TIMEOUT_S)
-        control = await Connection.open(port)
+        server, port = await _start("serve", str(model), str(db_path))
+        children.append(server)
+        control = await Connection.open(int(port))
         titles = (await control.request({"op": "titles", "count": TITLES, "seed": seed}))["titles"]
-        for user in user_names(users, prefix) + (["flood"] if flood else []):
-            connections[user] = await Connection.open(port)
-
-        def ask_for(user: str) -> Ask:
-            return connections[user].ask
-
+        connections = {user: await Connection.open(int(port))
+                       for user in user_names(users, prefix) + (["flood"] if flood else [])}
+        children.append((await _start("idle"))[0])
         await control.request({"op": "begin"})
-        await play(ask_for, titles, users, commands, think_s, flood, seed, result, prefix)
-        result.lag_ms = (await control.request({"op": "end"}))["lag_ms"]
+        await play(lambda user: connections[user].ask, titles, users, commands, think_s, flood,
+                   seed, result, prefix)
+        timing = await control.request({"op": "end"})
+        result.lag_ms, result.stalls = timing["lag_ms"], timing["stalls"]
+        result.gc_pauses = timing["gc_pauses"]
+        result.idle_lag_ms = json.loads((await children[1].communicate(b"stop\n"))[0])
         for connection in connections.values():
             await connection.close()
         await control.request({"op": "quit"})
-        if exit_code := await asyncio.wait_for(proc.wait(), READY_TIMEOUT_S):
+        if exit_code := await asyncio.wait_for(server.wait(), READY_TIMEOUT_S):
             result.errors.append(f"the serving process exited with {exit_code}")
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
     result.errors += lost_or_duplicated(await stored_reads(db_path), result.acked)
     return result
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(*sys.argv[1:3]))
+    mode, *rest = sys.argv[1:]
+    asyncio.run(serve(*rest) if mode == "serve" else idle())

@@ -13,7 +13,13 @@ import tempfile
 from pathlib import Path
 
 from bot.load_server import run_remote_load
-from bot.reliability import FLOOD_EVERY_S, crash_once, percentile
+from bot.reliability import (
+    FLOOD_EVERY_S,
+    GC_PAUSE_MS,
+    STALL_MS,
+    crash_once,
+    percentile,
+)
 
 THINK_S = 3.0  # mean pause between one user's commands (exponential)
 LAG_BAR_MS = 50.0  # p99.9 and max, median of the runs
@@ -26,12 +32,31 @@ def _spread(values: list[float], prefix: str) -> dict:
             f"{prefix}_max_ms": round(max(values, default=0.0), 2)}
 
 
+def _stall_causes(stalls: list[dict]) -> dict:
+    """Ticks over STALL_MS by what the loop's thread did for half the lag or more: stood ready
+    while its core ran another process; else ran code (the service or a collection blocked the
+    loop; its CPU time counts the whole tick, so this is an upper bound); else neither: waited
+    (for the interpreter lock a thread held, or in a blocking call)."""
+    causes = {"off_the_core": 0, "running_code": 0, "waiting": 0}
+    for stall in stalls:
+        cause = ("off_the_core" if stall["queued_ms"] >= stall["lag_ms"] / 2 else
+                 "running_code" if stall["cpu_ms"] >= stall["lag_ms"] / 2 else "waiting")
+        causes[cause] += 1
+    return causes
+
+
 def _figures(r) -> dict:
     latencies = r.all_latencies()
     return {
         "commands": len(latencies), "errors": len(r.errors), "first_errors": r.errors[:5],
         "wall_s": round(r.wall_s, 1), "commands_per_s": round(len(latencies) / r.wall_s, 1),
         "lag_samples": len(r.lag_ms), **_spread(r.lag_ms, "loop_lag"),
+        f"stalls_over_{STALL_MS:.0f}_ms": len(r.stalls), "stall_causes": _stall_causes(r.stalls),
+        "worst_stalls": sorted(r.stalls, key=lambda x: -x["lag_ms"])[:3],
+        # A process that only ticks, beside the serving one: what the machine alone costs.
+        **_spread(r.idle_lag_ms, "idle_process_lag"),
+        f"gc_pauses_over_{GC_PAUSE_MS:.0f}_ms": len(r.gc_pauses),
+        "gc_pause_max_ms": max((p["ms"] for p in r.gc_pauses), default=0.0),
         # At the driver: the service's work plus the socket round trip and the driver's own loop.
         **_spread(latencies, "latency"),
         # In the serving process, from the line read to the answer rendered.
@@ -52,11 +77,16 @@ def _medians(runs: list[dict]) -> dict:
 
 
 def _line(name: str, f: dict) -> str:
-    return (f"{name}: {f['commands']:.0f} commands, {f['errors']} errors, loop lag p50/p99/p99.9/max "
-            f"{f['loop_lag_p50_ms']}/{f['loop_lag_p99_ms']}/{f['loop_lag_p99.9_ms']}/"
-            f"{f['loop_lag_max_ms']} ms; latency at the driver p50/p99/max {f['latency_p50_ms']}/"
-            f"{f['latency_p99_ms']}/{f['latency_max_ms']} ms (handled in the service p99 "
-            f"{f['handled_p99_ms']} ms); throttled {f['throttled']:.0f}, flood {f['flood_per_s']}/s")
+    stalls = (f"; stalls over {STALL_MS:.0f} ms: {f['stall_causes']}, GC pauses over "
+              f"{GC_PAUSE_MS:.0f} ms: {f[f'gc_pauses_over_{GC_PAUSE_MS:.0f}_ms']:.0f} "
+              f"(longest {f['gc_pause_max_ms']} ms)" if "stall_causes" in f else "")
+    return (f"{name}: {f['commands']:.0f} commands, {f['errors']} errors, loop lag p50/p99/p99.9/"
+            f"max {f['loop_lag_p50_ms']}/{f['loop_lag_p99_ms']}/{f['loop_lag_p99.9_ms']}/"
+            f"{f['loop_lag_max_ms']} ms (an idle process meanwhile p99.9/max "
+            f"{f['idle_process_lag_p99.9_ms']}/{f['idle_process_lag_max_ms']} ms); latency at "
+            f"the driver p50/p99/max {f['latency_p50_ms']}/{f['latency_p99_ms']}/"
+            f"{f['latency_max_ms']} ms (handled in the service p99 {f['handled_p99_ms']} ms); "
+            f"throttled {f['throttled']:.0f}, flood {f['flood_per_s']}/s{stalls}")
 
 
 def run(args) -> dict:
