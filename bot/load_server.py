@@ -23,8 +23,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.console import answer_line
+from bot.loop_lag import STALL_MS, ticker, time_collections
 from bot.reliability import (
-    STALL_MS,
     TITLES,
     LoadResult,
     Reply,
@@ -32,8 +32,6 @@ from bot.reliability import (
     play,
     reply_of,
     stored_reads,
-    ticker,
-    time_collections,
     titles_of,
     user_names,
 )

@@ -15,14 +15,12 @@ Crash: a subprocess writing a burst of reads is SIGKILLed mid-burst, then the da
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ import numpy as np
 
 from bot import answers as a
 from bot.console import answer_line
+from bot.loop_lag import ticker
 from bot.service import ShelfService
 from bot.store import Store
 from bot.store.dsn import is_postgres
@@ -47,9 +46,9 @@ class LoadResult:
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lag_ms: list[float] = field(default_factory=list)
-    stalls: list[dict] = field(default_factory=list)  # ticks over STALL_MS, explained
+    stalls: list[dict] = field(default_factory=list)  # late ticks, explained (bot.loop_lag)
     idle_lag_ms: list[float] = field(default_factory=list)  # an idle process's, meanwhile
-    gc_pauses: list[dict] = field(default_factory=list)  # collections over GC_PAUSE_MS
+    gc_pauses: list[dict] = field(default_factory=list)  # long collections (bot.loop_lag)
     acked: dict[str, dict[str, int | None]] = field(default_factory=dict)  # user -> title -> rating
     handled_ms: list[float] = field(default_factory=list)  # service-side, across a socket only
     throttled: int = 0
@@ -104,63 +103,6 @@ def script_for(user_index: int, commands: int, titles: list[str]
                    "about": title, "pages": title, "help": ""}[kind]
             lines.append((kind, f"!{kind} {arg}".strip(), 0, title))
     return lines
-
-
-TICK_S = 0.01  # the loop-lag ticker's sleep
-STALL_MS = 10.0  # a tick this late is explained (see `ticker`)
-GC_PAUSE_MS = 2.0  # a collection this long is recorded (see `time_collections`)
-
-
-def _thread_times() -> dict[str, float]:
-    """Milliseconds so far on a core ("cpu") and runnable but waiting for one ("queued"), of
-    this thread and of the process's other threads ("others_..."), from Linux's schedstat;
-    elsewhere this thread's CPU time only."""
-    me = threading.get_native_id()
-    times = dict.fromkeys(("cpu", "queued", "others_cpu", "others_queued"), 0.0)
-    try:
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/schedstat") as f:
-                ran, queued, _ = f.read().split()
-            prefix = "" if int(task) == me else "others_"
-            times[prefix + "cpu"] += int(ran) / 1e6
-            times[prefix + "queued"] += int(queued) / 1e6
-    except (OSError, ValueError):  # not Linux, or a thread ended while it was read
-        times["cpu"] = time.thread_time() * 1000
-    return times
-
-
-async def ticker(lags: list[float], stop: asyncio.Event, every: float = TICK_S,
-                 stalls: list[dict] | None = None) -> None:
-    """Event-loop lag: how late a 10 ms sleep wakes up. With `stalls`, each tick over STALL_MS
-    also says what the process's threads did meanwhile (`_thread_times`): the loop's thread on
-    a core means it ran code (a blocking call or a collection); queued means another process had
-    the core; neither means it waited (for the interpreter lock another thread held, or in a
-    blocking call), and the other threads' figures say which."""
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        started, before = loop.time(), _thread_times() if stalls is not None else {}
-        await asyncio.sleep(every)
-        lag = (loop.time() - started - every) * 1000
-        lags.append(lag)
-        if stalls is not None and lag > STALL_MS:
-            after = _thread_times()
-            stalls.append({"lag_ms": round(lag, 2),
-                           **{f"{k}_ms": round(after[k] - before[k], 2) for k in after}})
-
-
-def time_collections(pauses: list[dict]) -> None:
-    """From now on, record in `pauses` every garbage collection of GC_PAUSE_MS or more (in any
-    thread: each holds the interpreter, so the loop waits for it too)."""
-    started: list[float] = []
-
-    def callback(phase: str, info: dict) -> None:
-        if phase == "start":
-            started[:] = [time.perf_counter()]
-        elif started:
-            ms = (time.perf_counter() - started.pop()) * 1000
-            if ms >= GC_PAUSE_MS:
-                pauses.append({"generation": info["generation"], "ms": round(ms, 2)})
-    gc.callbacks.append(callback)
 
 
 @dataclass(frozen=True)

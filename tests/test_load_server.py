@@ -7,7 +7,7 @@ import json
 import sqlite3
 
 from bot.load_server import LoadServer, run_remote_load
-from bot.reliability import TICK_S
+from bot.loop_lag import STALL_MS, TICK_S
 
 
 async def test_users_driven_from_another_process_lose_nothing_and_the_flood_is_refused(
@@ -26,6 +26,8 @@ async def test_users_driven_from_another_process_lose_nothing_and_the_flood_is_r
     assert len(result.acked["flood"]) == 1  # it only ever reads one title
     # The serving process timed its own loop for the whole run, and its handling of each line.
     assert len(result.lag_ms) > 0.5 * result.wall_s / TICK_S
+    assert len(result.idle_lag_ms) > 0.5 * result.wall_s / TICK_S  # the idle process's, beside it
+    assert all(stall["lag_ms"] > STALL_MS and "queued_ms" in stall for stall in result.stalls)
     assert len(result.handled_ms) == len(result.all_latencies())
     assert max(result.handled_ms) <= max(result.all_latencies())  # the round trip adds to it
 

@@ -13,13 +13,8 @@ import tempfile
 from pathlib import Path
 
 from bot.load_server import run_remote_load
-from bot.reliability import (
-    FLOOD_EVERY_S,
-    GC_PAUSE_MS,
-    STALL_MS,
-    crash_once,
-    percentile,
-)
+from bot.loop_lag import GC_PAUSE_MS, STALL_MS
+from bot.reliability import FLOOD_EVERY_S, crash_once, percentile
 
 THINK_S = 3.0  # mean pause between one user's commands (exponential)
 LAG_BAR_MS = 50.0  # p99.9 and max, median of the runs
@@ -36,7 +31,8 @@ def _stall_causes(stalls: list[dict]) -> dict:
     """Ticks over STALL_MS by what the loop's thread did for half the lag or more: stood ready
     while its core ran another process; else ran code (the service or a collection blocked the
     loop; its CPU time counts the whole tick, so this is an upper bound); else neither: waited
-    (for the interpreter lock a thread held, or in a blocking call)."""
+    (for the interpreter lock a thread held, in a blocking call, or for a virtual core the host
+    was not running: an idle process sees those too)."""
     causes = {"off_the_core": 0, "running_code": 0, "waiting": 0}
     for stall in stalls:
         cause = ("off_the_core" if stall["queued_ms"] >= stall["lag_ms"] / 2 else
