@@ -53,6 +53,7 @@ def _figures(r) -> dict:
         **_spread(r.idle_lag_ms, "idle_process_lag"),
         f"gc_pauses_over_{GC_PAUSE_MS:.0f}_ms": len(r.gc_pauses),
         "gc_pause_max_ms": max((p["ms"] for p in r.gc_pauses), default=0.0),
+        "longest_gc_pauses": sorted(r.gc_pauses, key=lambda x: -x["ms"])[:3],  # wall time
         # At the driver: the service's work plus the socket round trip and the driver's own loop.
         **_spread(latencies, "latency"),
         # In the serving process, from the line read to the answer rendered.
