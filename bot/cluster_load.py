@@ -27,6 +27,7 @@ from pathlib import Path
 from bot.reliability import (
     LoadResult,
     flooder,
+    local_ask,
     lost_or_duplicated,
     percentile,
     run_load,
@@ -76,8 +77,8 @@ async def _flood(model, target, seconds) -> None:
     store = await Store.open(target)
     result = LoadResult(journal=_journal)
     stop = asyncio.Event()
-    task = asyncio.create_task(flooder(ShelfService(rec, store, None, Throttle()), "flood",
-                                       titles_of(rec, 1, 0)[0], stop, result))
+    ask = local_ask(ShelfService(rec, store, None, Throttle()))
+    task = asyncio.create_task(flooder(ask, "flood", titles_of(rec, 1, 0)[0], stop, result))
     await asyncio.sleep(float(seconds))
     stop.set()
     await task

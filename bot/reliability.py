@@ -1,6 +1,8 @@
 """The reliability harness: many simulated users, a flood and a crash, against the real service
 and the real store (an SQLite file or a PostgreSQL database). The tests (test_load,
-test_crash_durability) and the benchmarks (scripts/bench.py --sections reliability,scale) drive it.
+test_crash_durability) and the benchmarks (scripts/bench.py --sections reliability,scale) drive it,
+the users either in the service's own process (`run_load`, and bot/cluster_load.py's workers) or
+from outside it over a socket (bot/load_server.py).
 
 Load: N simulated users all connected at once, each sending C mixed commands (through the same
 line parser the console uses, to the service with the real store); per-command latency,
@@ -20,7 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from bot import answers as a
 from bot.console import answer_line
+from bot.loop_lag import ticker
 from bot.service import ShelfService
 from bot.store import Store
 from bot.store.dsn import is_postgres
@@ -35,6 +38,7 @@ from bot.throttle import Throttle
 from engine import settings
 
 READ_SHARE = 0.3  # of commands that write (read/unread); the rest only look things up
+TITLES = 400  # catalog titles the scripts draw from
 
 
 @dataclass
@@ -42,8 +46,13 @@ class LoadResult:
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lag_ms: list[float] = field(default_factory=list)
+    stalls: list[dict] = field(default_factory=list)  # late ticks, explained (bot.loop_lag)
+    idle_lag_ms: list[float] = field(default_factory=list)  # an idle process's, meanwhile
+    gc_pauses: list[dict] = field(default_factory=list)  # long collections (bot.loop_lag)
     acked: dict[str, dict[str, int | None]] = field(default_factory=dict)  # user -> title -> rating
+    handled_ms: list[float] = field(default_factory=list)  # service-side, across a socket only
     throttled: int = 0
+    flood_sent: int = 0
     wall_s: float = 0.0
     # Told of every write as it starts and once acknowledged ("start"/"ack"/"gone", user, title,
     # rating), so a parent process can keep the record outside a process it kills.
@@ -96,16 +105,36 @@ def script_for(user_index: int, commands: int, titles: list[str]
     return lines
 
 
-async def ticker(lags: list[float], stop: asyncio.Event, every: float = 0.01) -> None:
-    """Event-loop lag: how late a 10 ms sleep wakes up."""
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        started = loop.time()
-        await asyncio.sleep(every)
-        lags.append((loop.time() - started - every) * 1000)
+@dataclass(frozen=True)
+class Reply:
+    """What the harness checks of one answer: the same whether the service ran in this process
+    or answered over a socket (bot/load_server.py)."""
+    kind: str  # the answer's class name, or SLOW_DOWN for the throttle's refusal
+    title: str | None = None  # the book a Logged or Unlogged answer names
+    handled_ms: float | None = None  # the service's own time, where a socket adds a round trip
 
 
-async def simulated_user(service, user: str, script, result: LoadResult, think_s: float,
+SLOW_DOWN = "SlowDown"
+
+
+def reply_of(answer: a.Answer | None) -> Reply:
+    if isinstance(answer, a.Problem) and answer.message.startswith("Slow down"):
+        return Reply(SLOW_DOWN)
+    title = answer.book.title if isinstance(answer, (a.Logged, a.Unlogged)) else None
+    return Reply(type(answer).__name__, title)
+
+
+# (user, line) -> the reply: in this process, or a request to a serving process.
+Ask = Callable[[str, str], Awaitable[Reply]]
+
+
+def local_ask(service: ShelfService) -> Ask:
+    async def ask(user: str, line: str) -> Reply:
+        return reply_of(await answer_line(service, user, line))
+    return ask
+
+
+async def simulated_user(ask: Ask, user: str, script, result: LoadResult, think_s: float,
                          rng: random.Random) -> None:
     acked = result.acked.setdefault(user, {})
     await asyncio.sleep(rng.uniform(0, think_s))  # users do not all press enter in one instant
@@ -114,21 +143,23 @@ async def simulated_user(service, user: str, script, result: LoadResult, think_s
             result.note("start", user, title)
         started = time.perf_counter()
         try:
-            answer = await answer_line(service, user, line)
+            reply = await ask(user, line)
         except Exception as exc:  # any exception is an error of the bot
             result.errors.append(f"{user} {line[:60]}: {exc!r}")
             continue
         result.latencies_ms.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
-        if isinstance(answer, a.Problem) and answer.message.startswith("Slow down"):
+        if reply.handled_ms is not None:
+            result.handled_ms.append(reply.handled_ms)
+        if reply.kind == SLOW_DOWN:
             result.throttled += 1
-        elif kind == "read" and isinstance(answer, a.Logged):
-            acked[answer.book.title] = rating
-            result.note("ack", user, answer.book.title, rating)
-        elif kind == "unread" and isinstance(answer, a.Unlogged):
-            acked.pop(answer.book.title, None)
-            result.note("gone", user, answer.book.title)
+        elif kind == "read" and reply.kind == "Logged":
+            acked[reply.title] = rating
+            result.note("ack", user, reply.title, rating)
+        elif kind == "unread" and reply.kind == "Unlogged":
+            acked.pop(reply.title, None)
+            result.note("gone", user, reply.title)
         elif kind == "read":
-            result.errors.append(f"{user} {line[:60]}: not logged: {answer}")
+            result.errors.append(f"{user} {line[:60]}: not logged: {reply}")
         if think_s:
             await asyncio.sleep(rng.expovariate(1 / think_s))
 
@@ -136,42 +167,65 @@ async def simulated_user(service, user: str, script, result: LoadResult, think_s
 FLOOD_EVERY_S = 0.005  # 200 commands a second: far past what Discord lets one member send
 
 
-async def flooder(service, user: str, title: str, stop: asyncio.Event, result: LoadResult):
+async def flooder(ask: Ask, user: str, title: str, stop: asyncio.Event, result: LoadResult):
+    """One user sending `!read` every FLOOD_EVERY_S on a fixed schedule, so the time an answer
+    takes does not lower the rate (a late line goes at once; missed ones are not made up)."""
+    loop = asyncio.get_running_loop()
+    due = loop.time()
     while not stop.is_set():
-        await asyncio.sleep(FLOOD_EVERY_S)
-        answer = await answer_line(service, user, f"!read {title} 5")
-        if isinstance(answer, a.Problem) and answer.message.startswith("Slow down"):
+        due = max(due + FLOOD_EVERY_S, loop.time())
+        await asyncio.sleep(due - loop.time())
+        reply = await ask(user, f"!read {title} 5")
+        result.flood_sent += 1
+        if reply.kind == SLOW_DOWN:
             result.throttled += 1
-        elif isinstance(answer, a.Logged):
-            result.acked.setdefault(user, {})[answer.book.title] = 5
-            result.note("ack", user, answer.book.title, 5)
+        elif reply.kind == "Logged":
+            result.acked.setdefault(user, {})[reply.title] = 5
+            result.note("ack", user, reply.title, 5)
+
+
+def user_names(users: int, prefix: str) -> list[str]:
+    return [f"{prefix}{i}" for i in range(users)]
+
+
+async def play(ask_for: Callable[[str], Ask], titles: list[str], users: int, commands: int,
+               think_s: float, flood: bool, seed: int, result: LoadResult, prefix: str) -> None:
+    """The users' scripts (and the flooder's) at once, each user asking through `ask_for(user)`;
+    fills `result` (its wall time too)."""
+    stop = asyncio.Event()
+    flood_task = (asyncio.create_task(flooder(ask_for("flood"), "flood", titles[0], stop, result))
+                  if flood else None)
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*[
+            simulated_user(ask_for(user), user, script_for(i + seed * 100_000, commands, titles),
+                           result, think_s, random.Random(i))
+            for i, user in enumerate(user_names(users, prefix))])
+    finally:
+        result.wall_s = time.perf_counter() - started
+        stop.set()
+        if flood_task is not None:
+            await flood_task
 
 
 async def run_load(rec, db_path: Path | str, users: int, commands: int, think_s: float,
                    flood: bool = False, throttle: Throttle | None = None, seed: int = 0,
                    result: LoadResult | None = None, prefix: str = "user",
                    check: bool = True) -> LoadResult:
-    """`users` simulated users at once on one service and store; with `check`, then every
+    """`users` simulated users at once on one service and store, all in this process and event
+    loop (bot/load_server.py drives a serving process from outside); with `check`, then every
     acknowledged write is looked for in the database."""
     store = await Store.open(db_path)
-    service = ShelfService(rec, store, None, throttle)
-    titles = titles_of(rec, 400, seed)
+    ask = local_ask(ShelfService(rec, store, None, throttle))
     result = result or LoadResult()
     stop = asyncio.Event()
     tick = asyncio.create_task(ticker(result.lag_ms, stop))
-    flood_task = (asyncio.create_task(flooder(service, "flood", titles[0], stop, result))
-                  if flood else None)
-    started = time.perf_counter()
     try:
-        await asyncio.gather(*[
-            simulated_user(service, f"{prefix}{i}", script_for(i + seed * 100_000, commands, titles),
-                           result, think_s, random.Random(i)) for i in range(users)])
+        await play(lambda user: ask, titles_of(rec, TITLES, seed), users, commands, think_s,
+                   flood, seed, result, prefix)
     finally:
-        result.wall_s = time.perf_counter() - started
         stop.set()
         await tick
-        if flood_task is not None:
-            await flood_task
         await store.close()
     if check:
         result.errors += lost_or_duplicated(await stored_reads(db_path), result.acked)
