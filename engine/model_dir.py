@@ -167,16 +167,19 @@ class ModelWriter:
         np.save(self.staging / PAIRS, np.asarray(pairs, dtype=np.int32).reshape(-1, 2))
 
     def write_vectors(self, book_vectors: np.ndarray, page_vectors: np.ndarray, n_trees: int,
-                      seed: int = 0, untrained: np.ndarray | None = None) -> None:
-        """The vectors and their Annoy indexes (untrained books indexed as zero vectors)."""
+                      seed: int = 0, untrained: np.ndarray | None = None) -> np.ndarray:
+        """The vectors and their Annoy indexes (untrained books indexed as zero vectors); returns
+        the nearest-book pools it wrote (serving tables are derived from them)."""
         book_vectors = np.asarray(book_vectors, dtype=np.float32)
         page_vectors = np.asarray(page_vectors, dtype=np.float32)
         np.save(self.staging / BOOK_VECTORS, book_vectors)
         np.save(self.staging / PAGE_VECTORS, page_vectors)
         build_annoy(book_vectors, self.staging / BOOK_INDEX, n_trees, seed, skip=untrained)
         build_annoy(page_vectors, self.staging / PAGE_INDEX, n_trees, seed)
-        np.save(self.staging / BOOK_POOLS, build_pools(book_vectors, untrained))
+        pools = build_pools(book_vectors, untrained)
+        np.save(self.staging / BOOK_POOLS, pools)
         self._dim = book_vectors.shape[1]
+        return pools
 
     def book_annoy(self) -> AnnoyIndex:
         """The book index just written (the map's layout reads its neighbour graph)."""

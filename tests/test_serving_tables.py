@@ -12,8 +12,9 @@ import pytest
 from engine.errors import BUILD_COMMAND, ModelDirError
 from engine.model_dir import MANIFEST, SERVING_TABLES, rewrite_manifest
 from engine.quality.synthetic_catalog import write_synthetic_model
+from engine.serve.group_picks import group_picks
 from engine.serve.key_table import string_array, strings_of
-from engine.serve.recommender import Recommender
+from engine.serve.recommender import HistoryItem, Recommender
 from engine.serve.titles import KEY_RULES
 
 
@@ -58,6 +59,8 @@ def answers(rec):
     aliases = sorted(rec.aliases.items())
     aliases = aliases[::max(1, len(aliases) // 1500)]
     books = [t for i, t in enumerate(rec.titles) if rec.has_links[i]]
+    shelves = [[HistoryItem(t, rating=(i % 5) + 1) for i, t in enumerate(books[s::7][:12])]
+               for s in range(6)]
     asked = [text for b in range(0, len(rec.titles), max(1, len(rec.titles) // 80))
              for text in typed(rec, b)]
     return {"typed": [(text, rec.resolve(text).status, rec.resolve(text).title,
@@ -68,17 +71,21 @@ def answers(rec):
             "canonical": [rec.canonical_title(a) for a, _ in aliases] + [rec.canonical_title("nope")],
             "kin": [sorted(rec.kin_of(rec.title_to_id[t]).items()) for t in books],
             "similar": [[(n.title, n.evidence, n.kin, [p.page for p in n.shared])
-                         for n in rec.similar(t, 5)] for t in books[:30]]}
+                         for n in rec.similar(t, 5)] for t in books[:30]],
+            "picks": [[(p.title, p.score, p.because) for p in rec.recommend(shelf, 10)]
+                      for shelf in shelves],
+            "club": [(p.title, p.suits) for p in group_picks(rec, shelves[:4], 10)]}
 
 
 def test_the_build_stores_every_group_and_serving_from_them_changes_no_answer(model_copy):
     stored = Recommender.load(model_copy)
     assert stored.files.serving_tables.keys() == {"evidence", "kinship", "title_keys"}
-    assert stored.key_tables is not None
+    assert stored.key_tables is not None and stored.evidence.close_mask is not None
     expected = answers(stored)
     (model_copy / SERVING_TABLES).unlink()
     derived = Recommender.load(model_copy)
     assert derived.key_tables is None and derived.files.serving_tables == {}
+    assert derived.evidence.close_mask is None
     assert answers(derived) == expected
     if stored.aliases:
         assert sum(title is not None for _, title in expected["resolved"]) > len(expected["resolved"]) // 2
@@ -122,12 +129,17 @@ def kin_beyond_catalog(a):
     a["kinship/key_starts"] = a["kinship/key_starts"][:-2]
 
 
+def closeness_for_another_catalog(a):
+    a["evidence/close_mask"] = a["evidence/close_mask"][:-1]
+
+
 def malformed_version(a):
     a["evidence/version"] = np.array([1, 2])
 
 
 @pytest.mark.parametrize("damage", [out_of_range_book, unsorted_keys, misplaced_postings,
                                     short_folded_titles, order_with_a_repeat, short_strengths,
+                                    closeness_for_another_catalog,
                                     kin_beyond_catalog, malformed_version],
                          ids=lambda f: f.__name__)
 def test_damaged_tables_are_refused_with_the_build_command(model_copy, damage):

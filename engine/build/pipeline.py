@@ -46,12 +46,12 @@ def build_from_catalog(catalog: Catalog, out: Path, config=None, n_trees: int = 
             writer.write_aliases(aliases)
         if names:
             writer.write_title_names(names.series, names.other_works, names.well_read)
+        pools = writer.write_vectors(result.book_vectors, result.page_vectors, n_trees,
+                                     config.seed, untrained=untrained)
         # Derived once here, not at every start of the bot.
         writer.write_serving_tables(serving_tables(
             catalog.books, catalog.meta, catalog.pages, catalog.pairs, aliases,
-            *((names.series, names.other_works, names.well_read) if names else ())))
-        writer.write_vectors(result.book_vectors, result.page_vectors, n_trees, config.seed,
-                             untrained=untrained)
+            *((names.series, names.other_works, names.well_read) if names else ()), pools=pools))
         timings["index_s"] = round(time.perf_counter() - t, 2)
 
         if with_map:  # 2-D coordinates for the pictures, so nothing at serve time runs t-SNE

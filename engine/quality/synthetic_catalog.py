@@ -145,10 +145,11 @@ def write_synthetic_model(out: Path, seed_titles: Sequence[str], seed_authors: S
     aliases = make_aliases(titles, [m["author"] for m in meta], ALIASES_PER_BOOK)
     with ModelWriter(Path(out)) as writer:
         writer.write_catalog(titles, meta, pages, pairs)
-        writer.write_vectors(clustered_vectors(clusters, dim, rng),
-                             clustered_vectors(page_clusters, dim, rng), n_trees, seed)
+        pools = writer.write_vectors(clustered_vectors(clusters, dim, rng),
+                                     clustered_vectors(page_clusters, dim, rng), n_trees, seed)
         writer.write_aliases(aliases)
-        writer.write_serving_tables(serving_tables(titles, meta, pages, pairs, aliases))
+        writer.write_serving_tables(serving_tables(titles, meta, pages, pairs, aliases,
+                                                   pools=pools))
         return writer.commit({"counts": {"books": n_books, "pages": n_pages,
                                          "pairs": int(len(pairs)), "aliases": len(aliases)},
                               "source": "synthetic (engine/quality/synthetic_catalog.py)",

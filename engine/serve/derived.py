@@ -23,13 +23,15 @@ __all__ = ["serving_tables"]
 def serving_tables(titles: list[str], meta: list[dict], pages: Sequence[str], pairs: np.ndarray,
                    aliases: Mapping[str, str] | None = None,
                    series: Mapping[str, list[str]] | None = None,
-                   other_works: list[str] | None = None, well_read: list[str] | None = None
+                   other_works: list[str] | None = None, well_read: list[str] | None = None,
+                   pools: np.ndarray | None = None
                    ) -> dict[str, tuple[int, dict[str, np.ndarray]]]:
     """Group -> (the version of the rules that derived it, its arrays), for
-    engine.model_dir.ModelWriter.write_serving_tables."""
+    engine.model_dir.ModelWriter.write_serving_tables; `pools`: the nearest-book pools
+    ModelWriter.write_vectors wrote."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     degrees = np.bincount(pairs[:, 0], minlength=len(titles))
-    return {"evidence": (STORED_EVIDENCE, Evidence.measured(pairs, meta, pages).tables()),
+    return {"evidence": (STORED_EVIDENCE, Evidence.measured(pairs, meta, pages).tables(pools)),
             "kinship": (STORED_KINSHIP, Kinship.of_catalog(
                 titles, meta, book_series(meta, pairs, pages)).tables()),
             "title_keys": title_key_tables(titles, meta, degrees, dict(aliases or {}),

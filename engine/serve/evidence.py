@@ -171,6 +171,9 @@ class Evidence:
             by_page = (pairs[order, 0].astype(np.int32),
                        np.searchsorted(pairs[order, 1], np.arange(len(self.strength) + 1)))
         self.page_books, self.page_starts = by_page
+        # Per book, which of its nearest-book pool (book_pools.npy) share enough evidence to
+        # vote for it, as packed bits (close_in_pools); None: not stored, counted per ask.
+        self.close_mask: np.ndarray | None = None
 
     @classmethod
     def measured(cls, pairs: np.ndarray, meta: Sequence[Mapping], pages: Sequence[str],
@@ -180,11 +183,23 @@ class Evidence:
                               field_labels(meta, "genre"))
         return cls(pairs, len(meta), pages, author + genre, close, genre)
 
-    def tables(self) -> dict[str, np.ndarray]:
+    def tables(self, pools: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """What `stored` needs besides the pairs: the strengths and the books of every page
-        (engine.model_dir's serving tables, group "evidence")."""
-        return {"strength": self.strength, "kind": self.kind, "page_books": self.page_books,
-                "page_starts": self.page_starts}
+        (engine.model_dir's serving tables, group "evidence"), and with the model's `pools`
+        which pool members are close to each book (what a club pick would count 400 times)."""
+        tables = {"strength": self.strength, "kind": self.kind, "page_books": self.page_books,
+                  "page_starts": self.page_starts}
+        if pools is not None:
+            close = np.zeros(pools.shape, dtype=bool)
+            for book in range(len(pools)):
+                close[book] = self.between(book, pools[book]) >= self.close
+            tables["close_mask"] = np.packbits(close, axis=1)
+        return tables
+
+    def close_in_pools(self, books: np.ndarray, width: int) -> np.ndarray:
+        """(books x width) booleans: which of each book's first `width` pool members share
+        enough evidence with it (`e >= close`, as close_hits keeps them). Needs `close_mask`."""
+        return np.unpackbits(self.close_mask[books], axis=1, count=width).astype(bool)
 
     @classmethod
     def stored(cls, pairs: np.ndarray, n_books: int, pages: Sequence[str],
@@ -200,8 +215,14 @@ class Evidence:
                                      or (np.diff(starts) < 0).any())) \
                 or (len(books) and not 0 <= books.min() <= books.max() < n_books):
             raise ValueError("the evidence tables do not fit this catalog")
-        return cls(pairs, n_books, pages, strength, close, kind,
-                   (books.astype(np.int32, copy=False), starts))
+        evidence = cls(pairs, n_books, pages, strength, close, kind,
+                       (books.astype(np.int32, copy=False), starts))
+        mask = arrays.get("close_mask")
+        if mask is not None:
+            if mask.dtype != np.uint8 or mask.ndim != 2 or mask.shape[0] != n_books:
+                raise ValueError("the pool closeness table does not fit this catalog")
+            evidence.close_mask = mask
+        return evidence
 
     def pages_of(self, book: int) -> np.ndarray:
         return self.book_pages[self.book_starts[book]:self.book_starts[book + 1]]

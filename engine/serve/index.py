@@ -130,13 +130,20 @@ class VectorIndex:
     def _pooled(self, k: int) -> bool:
         return self.pools is not None and (k <= self.pools.shape[1] or self._pool_whole)
 
-    def pooled_by_items(self, items, k: int) -> list[Hits]:
+    def pooled_for(self, k: int) -> bool:
+        """Whether `by_items(..., k)` is answered from the pools."""
+        return self._pooled(k)
+
+    def pooled_by_items(self, items, k: int, keep: np.ndarray | None = None) -> list[Hits]:
         """The first k of each item's pool, with cosines re-scored from the vectors (k x dim
-        products: microseconds)."""
+        products: microseconds); with `keep` (items x k booleans), only the kept ones."""
         items = np.asarray(items, dtype=np.int64)
         ids = np.asarray(self.pools[items, :k], dtype=np.int64)
         vectors = np.asarray(self.vectors)
         cosines = np.einsum("ikd,id->ik", vectors[ids], vectors[items])
+        if keep is not None:
+            return [list(zip(row[m].tolist(), cos[m].tolist(), strict=True))
+                    for row, cos, m in zip(ids, cosines, keep, strict=True)]
         return [list(zip(row.tolist(), cos.tolist(), strict=True))
                 for row, cos in zip(ids, cosines, strict=True)]
 
