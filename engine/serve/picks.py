@@ -320,12 +320,12 @@ def neighbour_lists(rec: PickCatalog, books: list[int], n: int) -> list[Hits]:
     if evidence is None:
         return rec.book_index.by_items(books, n)
     k, index = max(n, CANDIDATE_POOL), rec.book_index
-    if getattr(evidence, "close_mask", None) is not None and index.pooled_for(k):
-        # Closeness stored at build time: the same books close_hits keeps, without counting.
-        width = min(k, index.pools.shape[1])
-        if evidence.close_mask.shape[1] * 8 >= width:
-            keep = evidence.close_in_pools(np.asarray(books, dtype=np.int64), width)
-            return [hits[:n] for hits in index.pooled_by_items(books, k, keep)]
+    # Closeness stored at build time for the model's own pools (Recommender.pool_closeness):
+    # the same books close_hits keeps, without counting shared pages for 200 books a voter.
+    stored = getattr(rec, "pool_closeness", None)
+    if stored is not None and index.pooled_for(k) and stored.shape[1] * 8 >= index.pools.shape[1]:
+        keep = evidence.close_in_pools(np.asarray(books, dtype=np.int64), min(k, index.pools.shape[1]))
+        return [hits[:n] for hits in index.pooled_by_items(books, k, keep)]
     pools = index.by_items(books, k)
     return [[(i, s) for i, s, _ in evidence.close_hits(book, hits)][:n]
             for book, hits in zip(books, pools, strict=True)]

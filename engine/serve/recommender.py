@@ -244,6 +244,12 @@ class Recommender:
         except ValueError as exc:
             raise ModelDirError(self.model_dir, f"its evidence tables are damaged ({exc})") from None
 
+    @property
+    def pool_closeness(self) -> np.ndarray | None:
+        """Per book, which of its pool (book_pools.npy) share enough evidence to vote for it,
+        stored with this model's evidence (engine.serve.picks.neighbour_lists reads it)."""
+        return self.evidence.close_mask if self.book_index.pools is not None else None
+
     def neighbour(self, book: int, similarity: float, of: int | None = None,
                   evidence: float = 0.0, kin: str | None = None, weaker: bool = False) -> Neighbour:
         shared = () if of is None else tuple(self.evidence.shared(of, book))
