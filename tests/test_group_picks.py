@@ -160,3 +160,23 @@ def test_the_club_section_is_rewritten_in_place_and_names_the_measured_rule(tmp_
     assert text.startswith("# Evaluation\n\nkept above\n")
     assert text.count(START) == 1 and text.count(END) == 1
     assert "Measured best rule on the worst-served member over all sizes: **average**" in text
+
+
+def test_a_member_with_nothing_left_near_their_likes_is_told_not_divided_by_zero(tiny):
+    """A shelf whose every close book is read (or disliked) casts no positive vote: the member
+    is unscored with the reason, and the others' scores stay finite."""
+    import numpy as np
+
+    from engine.serve.group_picks import score_members
+    from engine.serve.picks import REASON_EXHAUSTED, neighbour_lists
+    from engine.serve.recommender import HistoryItem
+
+    liked = next(b for b in range(len(tiny.titles)) if tiny.has_links[b]
+                 and neighbour_lists(tiny, [b], 150)[0])
+    near = [i for i, _ in neighbour_lists(tiny, [liked], 150)[0]]
+    saturated = [HistoryItem(tiny.titles[liked], 5)] + [HistoryItem(tiny.titles[i], 1) for i in near]
+    other = next(b for b in range(len(tiny.titles)) if tiny.has_links[b] and b != liked
+                 and b not in near)
+    group = score_members(tiny, {"full": saturated, "fresh": [HistoryItem(tiny.titles[other], 5)]})
+    assert group.unscored.get("full") == REASON_EXHAUSTED and "full" not in group.voting
+    assert np.isfinite(group.scores).all()

@@ -40,6 +40,9 @@ from engine.serve.picks import (
     per_key_cap,
     weigh_shelf,
 )
+from engine.serve.picks import (
+    REASON_EXHAUSTED as PICKS_EXHAUSTED,
+)
 
 Member = Hashable  # a name, a user id, or a position in a list of shelves
 
@@ -121,9 +124,12 @@ def score_members(rec: PickCatalog, members, exclude: Iterable[str] = (),
             continue
         shelf = cast_votes(rec, shelf, [near[r.book] for r in shelf.voters])
         best = float(shelf.votes.score.max())
+        if best <= 0:  # every book near their likes is read or disliked: nothing to vote for
+            unscored[member] = PICKS_EXHAUSTED
+            continue
         voting.append(member)
         shelves.append(shelf)
-        rows.append(shelf.votes.score / best)  # a voting shelf always has a positive best
+        rows.append(shelf.votes.score / best)
     scores = np.array(rows) if rows else np.zeros((0, n_books))
     return GroupScores([m for m, _ in pairs], voting, shelves, scores, blocked, unscored)
 
