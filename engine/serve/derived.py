@@ -1,9 +1,9 @@
 """What serving derives from a catalog, made once at build time: the title resolver's folded
-titles and alias keys, the evidence's page strengths and page lists, and the author/series
-kinship. A model directory
-stores them (engine.model_dir's serving tables), so a bot serving 100,000 books and 300,000
-aliases does not spend seconds deriving them at every start; a model without them, or with a
-group derived by other rules, has that group derived again when it loads.
+titles and alias keys, the evidence's page strengths, page lists and pool closeness, and the
+author/series kinship. A model directory stores them (engine.model_dir's serving tables), so a
+bot serving 100,000 books and 300,000 aliases does not spend seconds deriving them at every
+start; a model without them, or with a group derived by other rules, has that group derived
+again when it loads.
 """
 
 from __future__ import annotations

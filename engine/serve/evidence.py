@@ -172,7 +172,8 @@ class Evidence:
                        np.searchsorted(pairs[order, 1], np.arange(len(self.strength) + 1)))
         self.page_books, self.page_starts = by_page
         # Per book, which of its nearest-book pool (book_pools.npy) share enough evidence to
-        # vote for it, as packed bits (close_in_pools); None: not stored, counted per ask.
+        # vote for it (`e >= close`, as close_hits keeps them), as packed bits read by
+        # picks.neighbour_lists; None: not stored, counted per ask.
         self.close_mask: np.ndarray | None = None
 
     @classmethod
@@ -195,11 +196,6 @@ class Evidence:
                 close[book] = self.between(book, pools[book]) >= self.close
             tables["close_mask"] = np.packbits(close, axis=1)
         return tables
-
-    def close_in_pools(self, books: np.ndarray, width: int) -> np.ndarray:
-        """(books x width) booleans: which of each book's first `width` pool members share
-        enough evidence with it (`e >= close`, as close_hits keeps them). Needs `close_mask`."""
-        return np.unpackbits(self.close_mask[books], axis=1, count=width).astype(bool)
 
     @classmethod
     def stored(cls, pairs: np.ndarray, n_books: int, pages: Sequence[str],

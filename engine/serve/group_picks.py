@@ -183,8 +183,7 @@ CHOSEN_RULE = "deal"  # by measurement: EVALUATION.md, "Book clubs"
 
 def pick_for_group(rec: PickCatalog, group: GroupScores, k: int = 10,
                    rule: str = CHOSEN_RULE) -> GroupPickList:
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}: one of {', '.join(RULES)}")
+    _rule(rule)
     if not group.members:
         return GroupPickList(reason=REASON_NO_MEMBERS)
     if not group.voting:
@@ -202,12 +201,18 @@ def choose_books(rec: PickCatalog, group: GroupScores, k: int = 10,
                  rule: str = CHOSEN_RULE) -> tuple[list[int], list[float]]:
     """The rule's seats in order, as book indices and the rule's scores, without the reasons
     pick_for_group adds: the simulated clubs of engine.quality.group_eval need only the books."""
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}: one of {', '.join(RULES)}")
+    chosen_rule = _rule(rule)
     if not group.voting or k <= 0:
         return [], []
     candidates = group.candidates()
-    return _choose(rec, group.scores[:, candidates], candidates, k, RULES[rule], rule in SEQUENTIAL)
+    return _choose(rec, group.scores[:, candidates], candidates, k, chosen_rule,
+                   rule in SEQUENTIAL)
+
+
+def _rule(name: str) -> Rule:
+    if name not in RULES:
+        raise ValueError(f"unknown rule {name!r}: one of {', '.join(RULES)}")
+    return RULES[name]
 
 
 def group_picks(rec: PickCatalog, members, k: int = 10, exclude: Iterable[str] = (),

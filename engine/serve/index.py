@@ -92,7 +92,7 @@ class VectorIndex:
     # -- the answers callers use --
     def by_item(self, item: int, k: int) -> Hits:
         """The k nearest rows to row `item`, itself excluded."""
-        if self._pooled(k):
+        if self.pooled_for(k):
             return self.pooled_by_items([item], k)[0]
         if self.exact:
             return self.exact_by_vector(self.vectors[item], k, skip=item)
@@ -101,7 +101,7 @@ class VectorIndex:
     def by_items(self, items, k: int) -> list[Hits]:
         """`by_item` for many rows at once: one matrix product, exact top-k per row."""
         items = np.asarray(items, dtype=np.int64)
-        if self._pooled(k) and len(items):
+        if self.pooled_for(k) and len(items):
             return self.pooled_by_items(items, k)
         if not self.exact or len(items) == 0:
             return [self.by_item(int(i), k) for i in items]
@@ -127,12 +127,9 @@ class VectorIndex:
         return self.annoy_by_vector(vector / norm, k)
 
     # -- the ways of answering --
-    def _pooled(self, k: int) -> bool:
-        return self.pools is not None and (k <= self.pools.shape[1] or self._pool_whole)
-
     def pooled_for(self, k: int) -> bool:
-        """Whether `by_items(..., k)` is answered from the pools."""
-        return self._pooled(k)
+        """Whether `by_item(s)(..., k)` is answered from the pools."""
+        return self.pools is not None and (k <= self.pools.shape[1] or self._pool_whole)
 
     def pooled_by_items(self, items, k: int, keep: np.ndarray | None = None) -> list[Hits]:
         """The first k of each item's pool, with cosines re-scored from the vectors (k x dim

@@ -2,7 +2,7 @@
 
 A 300,000-entry dict of str -> int costs ~50 MB and a second or more to build at start-up; the
 same table as two sorted arrays (64-bit key hashes, int32 rows) is 3.6 MB, written once at build
-time and memory-mapped. A lookup hashes the key and bisects. Two keys share a hash with odds of
+time and read as it is. A lookup hashes the key and bisects. Two keys share a hash with odds of
 about n / 2**64 per lookup (1 in 6e13 at 300,000 keys), so a hit is taken as the key's own.
 """
 
@@ -21,6 +21,21 @@ def key_hash(key: str) -> int:
     """A 64-bit hash that is the same in every process (Python's own `hash` is salted)."""
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"),
                                           digest_size=8).digest(), "little")
+
+
+def _locate(hashes: np.ndarray, key: str) -> int:
+    """The position of `key`'s hash in the sorted `hashes`, or -1."""
+    h = np.uint64(key_hash(key))
+    at = int(np.searchsorted(hashes, h))
+    return at if at < len(hashes) and hashes[at] == h else -1
+
+
+def _strictly_rising(hashes: np.ndarray) -> bool:
+    return bool((hashes[1:] > hashes[:-1]).all())  # not np.diff: it wraps on uint64
+
+
+def _rows_within(rows: np.ndarray, n_rows: int) -> bool:
+    return len(rows) == 0 or 0 <= rows.min() <= rows.max() < n_rows
 
 
 class KeyTable:
@@ -55,17 +70,11 @@ class KeyTable:
 
     def is_valid(self, n_rows: int) -> bool:
         """Sorted, without a repeated hash, every row in range: what `get` relies on."""
-        return bool((self.hashes[1:] > self.hashes[:-1]).all()  # np.diff wraps on uint64
-                    and (len(self.rows) == 0 or 0 <= self.rows.min() <= self.rows.max() < n_rows))
+        return _strictly_rising(self.hashes) and _rows_within(self.rows, n_rows)
 
     def get(self, key: str, default: int | None = None) -> int | None:
-        if not len(self.hashes):
-            return default
-        h = np.uint64(key_hash(key))
-        at = int(np.searchsorted(self.hashes, h))
-        if at < len(self.hashes) and self.hashes[at] == h:
-            return int(self.rows[at])
-        return default
+        at = _locate(self.hashes, key)
+        return default if at < 0 else int(self.rows[at])
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
@@ -89,7 +98,7 @@ class KeyLists:
         self.hashes, self.starts, self.rows = hashes, starts, rows
         # One resolve asks about the same few words 4-5 times (known? how common? its idf?):
         # remembered, a repeat costs ~0.1 us instead of ~3 us of hashing and bisecting.
-        self._at = functools.lru_cache(maxsize=16_384)(self._find)
+        self._at = functools.lru_cache(maxsize=16_384)(functools.partial(_locate, hashes))
 
     @classmethod
     def of(cls, mapping: Mapping[str, list[int]]) -> KeyLists:
@@ -112,15 +121,9 @@ class KeyLists:
         if hashes is None or starts is None or rows is None or hashes.dtype != np.uint64 \
                 or rows.dtype != np.int32 or starts.shape != (len(hashes) + 1,) \
                 or starts[0] != 0 or starts[-1] != len(rows) or (np.diff(starts) < 0).any() \
-                or not (hashes[1:] > hashes[:-1]).all() \
-                or (len(rows) and not 0 <= rows.min() <= rows.max() < n_rows):
+                or not _strictly_rising(hashes) or not _rows_within(rows, n_rows):
             raise ValueError(f"key lists {name!r} are missing, unsorted or beyond {n_rows} rows")
         return cls(hashes, starts, rows)
-
-    def _find(self, key: str) -> int:
-        h = np.uint64(key_hash(key))
-        at = int(np.searchsorted(self.hashes, h))
-        return at if at < len(self.hashes) and self.hashes[at] == h else -1
 
     def get(self, key: str, default=()) -> list[int]:
         at = self._at(key)

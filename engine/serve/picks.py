@@ -322,9 +322,10 @@ def neighbour_lists(rec: PickCatalog, books: list[int], n: int) -> list[Hits]:
     k, index = max(n, CANDIDATE_POOL), rec.book_index
     # Closeness stored at build time for the model's own pools (Recommender.pool_closeness):
     # the same books close_hits keeps, without counting shared pages for 200 books a voter.
-    stored = getattr(rec, "pool_closeness", None)
-    if stored is not None and index.pooled_for(k) and stored.shape[1] * 8 >= index.pools.shape[1]:
-        keep = evidence.close_in_pools(np.asarray(books, dtype=np.int64), min(k, index.pools.shape[1]))
+    close = getattr(rec, "pool_closeness", None)
+    if close is not None and index.pooled_for(k) and close.shape[1] * 8 >= index.pools.shape[1]:
+        keep = np.unpackbits(close[np.asarray(books, dtype=np.int64)], axis=1,
+                             count=min(k, index.pools.shape[1])).astype(bool)
         return [hits[:n] for hits in index.pooled_by_items(books, k, keep)]
     pools = index.by_items(books, k)
     return [[(i, s) for i, s, _ in evidence.close_hits(book, hits)][:n]

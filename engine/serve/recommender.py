@@ -121,11 +121,10 @@ class Recommender:
         # an answer (and asking about it gets an empty list).
         self.has_links = degrees > 0
         self.series = book_series(self.meta, pairs, self.pages)
-        try:  # None for a model built before them, or by code with other folding rules
-            self.key_tables = stored_key_tables(files.serving_group("title_keys", KEY_RULES),
-                                                len(self.titles))
-        except ValueError as exc:
-            raise ModelDirError(files.directory, f"its title keys are damaged ({exc})") from None
+        # None for a model built before them, or by code with other folding rules.
+        self.key_tables = self._stored("title_keys", KEY_RULES,
+                                       lambda arrays: stored_key_tables(arrays, len(self.titles)),
+                                       lambda: None)
         self.resolver = TitleResolver.for_catalog(
             self.titles, self.meta, degrees, None if self.key_tables else files.aliases,
             files.named_series, files.other_works, files.well_read, self.key_tables)
@@ -220,13 +219,9 @@ class Recommender:
     @cached_property
     def kinship(self) -> Kinship:
         """Books of one author or one series (built on first use, ~0.1 s on the shared catalog)."""
-        stored = self.files.serving_group("kinship", STORED_KINSHIP)
-        if stored is None:
-            return Kinship.of_catalog(self.titles, self.meta, self.series)
-        try:
-            return Kinship.stored(stored, len(self.titles))
-        except ValueError as exc:
-            raise ModelDirError(self.model_dir, f"its kinship tables are damaged ({exc})") from None
+        return self._stored("kinship", STORED_KINSHIP,
+                            lambda arrays: Kinship.stored(arrays, len(self.titles)),
+                            lambda: Kinship.of_catalog(self.titles, self.meta, self.series))
 
     def kin_of(self, book: int) -> dict[int, str]:
         """The trained books of `book`'s author or series -> "series" / "author"."""
@@ -236,13 +231,22 @@ class Recommender:
     def evidence(self) -> Evidence:
         """Shared pages and their strengths, built from the pairs on first use (~0.1 s, < 1 MB
         for the shared catalog)."""
-        stored = self.files.serving_group("evidence", STORED_EVIDENCE)
-        if stored is None:
-            return Evidence.measured(self.files.pairs, self.meta, self.pages)
+        return self._stored("evidence", STORED_EVIDENCE,
+                            lambda arrays: Evidence.stored(self.files.pairs, len(self.titles),
+                                                           self.pages, arrays),
+                            lambda: Evidence.measured(self.files.pairs, self.meta, self.pages))
+
+    def _stored(self, group: str, version: int, read, derive):
+        """A group of the model's serving tables read back, or derived here when the model
+        has none of this version; damaged tables are a ModelDirError."""
+        arrays = self.files.serving_group(group, version)
+        if arrays is None:
+            return derive()
         try:
-            return Evidence.stored(self.files.pairs, len(self.titles), self.pages, stored)
+            return read(arrays)
         except ValueError as exc:
-            raise ModelDirError(self.model_dir, f"its evidence tables are damaged ({exc})") from None
+            raise ModelDirError(self.model_dir, f"its {group.replace('_', ' ')} tables are "
+                                                f"damaged ({exc})") from None
 
     @property
     def pool_closeness(self) -> np.ndarray | None:

@@ -42,9 +42,9 @@ from engine.text import normalise, strip_article
 
 __all__ = ["Resolution", "TitleResolver", "normalise", "KEY_RULES", "title_key_tables"]
 
-# The version of the rules that fold and claim alias keys (normalise, _alias_keys, alias_cores).
-# Bump it when they change: a model's stored key tables (title_key_tables) are then ignored and
-# the aliases folded again at load.
+# The version of the rules that fold titles and claim alias keys (normalise, _fold_titles,
+# _alias_keys, alias_cores). Bump it when they change: a model's stored key tables
+# (title_key_tables) are then ignored and the titles and aliases folded again at load.
 KEY_RULES = 1
 
 FOUND = 0.85  # a confidence this high names one book
