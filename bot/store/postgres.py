@@ -60,6 +60,9 @@ INSERT_DISMISSAL_PG, DELETE_DISMISSAL_PG, SELECT_DISMISSED_PG = map(
 JOIN_CLUB_PG, LEAVE_CLUB_PG, SELECT_CLUB_MEMBERS_PG, SET_CLUB_BOOK_PG, SELECT_CLUB_BOOK_PG = map(
     numbered, (base.JOIN_CLUB, base.LEAVE_CLUB, base.SELECT_CLUB_MEMBERS, base.SET_CLUB_BOOK,
                base.SELECT_CLUB_BOOK))
+# One statement that writes a read and returns the row it replaced: every part of a WITH sees the
+# same snapshot, so `before` is the row as it was (one round trip instead of two in a transaction).
+LOG_READ_PG = f"WITH before AS ({SELECT_READ_PG}), written AS ({UPSERT_READ_PG}) SELECT * FROM before"
 PERSONAL_TABLES = ("SELECT table_name FROM information_schema.columns "
                    "WHERE table_schema = current_schema() AND column_name = $1 "
                    "ORDER BY table_name")
@@ -69,6 +72,12 @@ def describe(exc: BaseException, secret: str | None) -> str:
     """One line about a connection failure, never the password."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text.replace(secret, dsn_text.MASK) if secret else text
+
+
+async def _keep_session(conn) -> None:
+    """The pool's reset on release. asyncpg's default sends RESET ALL, UNLISTEN and friends: a
+    round trip after every command. Nothing here changes session state (no SET, LISTEN, cursors
+    or session locks), and asyncpg still rolls back a transaction left open."""
 
 
 class PostgresStore(Store):
@@ -86,7 +95,8 @@ class PostgresStore(Store):
         try:
             pool = await asyncpg.create_pool(target, min_size=1, max_size=POOL_MAX,
                                              timeout=CONNECT_TIMEOUT_S,
-                                             command_timeout=COMMAND_TIMEOUT_S)
+                                             command_timeout=COMMAND_TIMEOUT_S,
+                                             reset=_keep_session)
         except Exception as exc:  # a bad string, a refused port, a wrong password, no such db
             raise StoreError(f"cannot connect to the database {shown}: "
                              f"{describe(exc, secret)}") from None
@@ -101,9 +111,10 @@ class PostgresStore(Store):
     async def close(self) -> None:
         await self._pool.close()  # waits for the connections in use to be released
 
-    async def _run(self, work, *, transaction: bool = True):
-        """`work(conn)` on a pooled connection (in a transaction for writes), retried on a lost
-        connection; returns once committed."""
+    async def _run(self, work, *, transaction: bool = False):
+        """`work(conn)` on a pooled connection, retried on a lost connection; returns once
+        committed. One statement commits on its own; work of several writes asks for a
+        `transaction` (BEGIN and COMMIT are a round trip each)."""
         for delay in (*RETRY_DELAYS_S, None):
             try:
                 async with self._pool.acquire() as conn:
@@ -126,7 +137,7 @@ class PostgresStore(Store):
             exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
             return int(await conn.fetchval("SELECT max(version) FROM schema_version") or 0) \
                 if exists else 0
-        return await self._run(current, transaction=False)
+        return await self._run(current)
 
     async def _apply_migration(self, version: int, sql: str) -> bool:
         async def step(conn) -> bool:
@@ -139,11 +150,10 @@ class PostgresStore(Store):
             await conn.execute(sql)  # DDL is transactional here: a failing file leaves nothing
             await conn.execute("INSERT INTO schema_version VALUES ($1, $2)", version, now_utc())
             return True
-        return await self._run(step)
+        return await self._run(step, transaction=True)
 
     async def personal_tables(self) -> list[str]:
-        rows = await self._run(lambda conn: conn.fetch(PERSONAL_TABLES, USER_COLUMN),
-                               transaction=False)
+        rows = await self._run(lambda conn: conn.fetch(PERSONAL_TABLES, USER_COLUMN))
         return [r[0] for r in rows]
 
     # -- writes --
@@ -152,11 +162,10 @@ class PostgresStore(Store):
             befores = []
             changed = now_utc()
             for title, rating, when, source in rows:
-                row = await conn.fetchrow(SELECT_READ_PG, user, title)
+                row = await conn.fetchrow(LOG_READ_PG, user, title, rating, when, source, changed)
                 befores.append(_row_to_read(row) if row else None)
-                await conn.execute(UPSERT_READ_PG, user, title, rating, when, source, changed)
             return befores
-        return await self._run(op)
+        return await self._run(op, transaction=len(rows) > 1)
 
     async def remove_read(self, user: str, title: str) -> bool:
         async def op(conn) -> bool:
@@ -168,7 +177,7 @@ class PostgresStore(Store):
             statuses = [await conn.execute(INSERT_DISMISSAL_PG, user, title, when)
                         for title in titles]
             return sum(int(status.split()[-1]) for status in statuses)  # "INSERT 0 1"
-        return await self._run(op)
+        return await self._run(op, transaction=len(titles) > 1)
 
     async def undismiss(self, user: str, title: str) -> bool:
         async def op(conn) -> bool:
@@ -183,7 +192,7 @@ class PostgresStore(Store):
                     f"DELETE FROM {quote_name(table)} WHERE {USER_COLUMN} = $1", user)
                 removed[table] = int(status.split()[-1])
             return removed.get("reads", 0)
-        return await self._run(op)
+        return await self._run(op, transaction=True)
 
     # -- book clubs --
     async def join_club(self, guild: str, user: str, when=None) -> bool:
@@ -198,8 +207,7 @@ class PostgresStore(Store):
         return await self._run(op)
 
     async def club_members(self, guild: str) -> list[str]:
-        rows = await self._run(lambda conn: conn.fetch(SELECT_CLUB_MEMBERS_PG, guild),
-                               transaction=False)
+        rows = await self._run(lambda conn: conn.fetch(SELECT_CLUB_MEMBERS_PG, guild))
         return [r[0] for r in rows]
 
     async def set_club_book(self, guild: str, title: str, user: str, when=None) -> None:
@@ -208,8 +216,7 @@ class PostgresStore(Store):
         await self._run(op)
 
     async def club_book(self, guild: str) -> ClubBook | None:
-        row = await self._run(lambda conn: conn.fetchrow(SELECT_CLUB_BOOK_PG, guild),
-                              transaction=False)
+        row = await self._run(lambda conn: conn.fetchrow(SELECT_CLUB_BOOK_PG, guild))
         return ClubBook(row[0], row[1], row[2]) if row else None
 
     async def drop_club(self, guild: str) -> int:
@@ -217,26 +224,23 @@ class PostgresStore(Store):
             statuses = [await conn.execute(f"DELETE FROM {quote_name(t)} WHERE guild_id = $1",
                                            guild) for t in CLUB_TABLES]
             return sum(int(status.split()[-1]) for status in statuses)
-        return await self._run(op)
+        return await self._run(op, transaction=True)
 
     # -- reads --
     async def get(self, user: str, title: str) -> Read | None:
-        row = await self._run(lambda conn: conn.fetchrow(SELECT_READ_PG, user, title),
-                              transaction=False)
+        row = await self._run(lambda conn: conn.fetchrow(SELECT_READ_PG, user, title))
         return _row_to_read(row) if row else None
 
     async def count(self, user: str) -> int:
-        return int(await self._run(lambda conn: conn.fetchval(COUNT_READS_PG, user),
-                                   transaction=False))
+        return int(await self._run(lambda conn: conn.fetchval(COUNT_READS_PG, user)))
 
     async def shelf(self, user: str, limit: int = HISTORY_LIMIT, offset: int = 0) -> list[Read]:
         rows = await self._run(lambda conn: conn.fetch(SELECT_SHELF_PG, user, int(limit),
-                                                       int(offset)), transaction=False)
+                                                       int(offset)))
         return [_row_to_read(r) for r in rows]
 
     async def dismissed(self, user: str, limit: int = HISTORY_LIMIT) -> list[str]:
-        rows = await self._run(lambda conn: conn.fetch(SELECT_DISMISSED_PG, user, int(limit)),
-                               transaction=False)
+        rows = await self._run(lambda conn: conn.fetch(SELECT_DISMISSED_PG, user, int(limit)))
         return [r[0] for r in rows]
 
     async def export(self, user: str) -> dict[str, list[dict]]:
@@ -247,7 +251,7 @@ class PostgresStore(Store):
                     f"SELECT * FROM {quote_name(table)} WHERE {USER_COLUMN} = $1", user)
                 out[table] = [dict(r) for r in rows]
             return out
-        return await self._run(op, transaction=False)
+        return await self._run(op)
 
 
 def _row_to_read(row) -> Read:
