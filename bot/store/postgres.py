@@ -1,6 +1,6 @@
 """Reading history in PostgreSQL (asyncpg, a connection pool), for several shard processes that
-share one history. The same queries and promises as SQLite: a write returns once its transaction
-has committed (synchronous_commit is the server's default, on); migrations run under an advisory
+share one history. The same queries and promises as SQLite: a write returns once it has
+committed (synchronous_commit is the server's default, on); migrations run under an advisory
 lock, so processes that start together apply each file once.
 
 A database that goes away is retried for a few seconds on fresh connections (every write is an
