@@ -55,6 +55,10 @@ def test_quick_evaluation_writes_report_and_beats_popularity(evaluated_model, tm
     assert "stale figures" not in text
     assert text.rstrip().endswith("kept"), "the hand-written notes must survive a rerun"
     assert "scripts/evaluate.py --quick" in text
+    agreement = report["loo_agreement"]
+    assert agreement["cases"] == report["splits"]["loo_cases"]
+    assert set(agreement["against"]) == set(BASELINES)
+    assert "Leave-one-out case by case" in text
 
 
 def test_unknown_recipe_field_is_refused_before_any_work(tiny_model_dir, tmp_path, capsys):
@@ -71,6 +75,16 @@ def test_missing_model_dir_names_the_build_command(tmp_path, capsys):
                                       "--out", str(tmp_path / "E.md")])
     assert rc == 1
     assert "build_model.py" in capsys.readouterr().err
+
+
+def test_loo_agreement_counts_only_cases_a_method_wins_in_every_seed():
+    hits = {"wikishelf": [np.array([1, 1, 0, 0, 1], bool), np.array([1, 0, 0, 0, 1], bool)],
+            "tfidf_knn": [np.array([0, 0, 1, 0, 1], bool)]}
+    agreement = ev.loo_agreement(hits)
+    assert agreement["cases"] == 5
+    assert agreement["missed_by_every_run"] == 1  # case 3
+    # Case 0: ours in both seeds, never theirs. Case 1: ours in one seed only, so neither side.
+    assert agreement["against"] == {"tfidf_knn": {"only_ours": 1, "only_theirs": 1}}
 
 
 def test_tie_aware_hits_and_reciprocal_rank():

@@ -302,7 +302,24 @@ def leave_one_out(catalog: EvalCatalog, cases: list[tuple[np.ndarray, int]], k: 
         hits.append(rank > 0)
         reciprocal.append(1.0 / rank if rank else 0.0)
     return {f"hit@{k}": float(np.mean(hits)) if hits else float("nan"),
-            "mrr": float(np.mean(reciprocal)) if hits else float("nan")}
+            "mrr": float(np.mean(reciprocal)) if hits else float("nan"),
+            "hits": np.array(hits, dtype=bool)}  # per case, for loo_agreement
+
+
+def loo_agreement(hits: dict[str, list[np.ndarray]], ours: str = "wikishelf") -> dict:
+    """Which leave-one-out cases separate the methods (`hits`: per method, one boolean array a
+    seed): cases every run missed, and per rival the cases one side hit in every seed while the
+    other missed in every seed. With a few hundred cases, a margin smaller than these counts is
+    a handful of books, not a better method."""
+    every = {name: np.logical_and.reduce(runs) for name, runs in hits.items()}
+    never = {name: ~np.logical_or.reduce(runs) for name, runs in hits.items()}
+    out = {"cases": int(len(next(iter(every.values())))),
+           "missed_by_every_run": int(np.logical_and.reduce(list(never.values())).sum())}
+    if ours in hits:
+        out["against"] = {name: {"only_ours": int((every[ours] & never[name]).sum()),
+                                 "only_theirs": int((every[name] & never[ours]).sum())}
+                          for name in hits if name != ours}
+    return out
 
 
 def neighbours_needed(cases: list[tuple[np.ndarray, int]]) -> np.ndarray:

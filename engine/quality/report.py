@@ -150,7 +150,8 @@ DETERMINISTIC = {"popularity", "tfidf_knn"}
 
 
 def evaluate_method(method, seed, catalog, split, authorless, authors, cases, plan, log):
-    """All metrics of one method at one seed: {metric: {variant_name: value}}."""
+    """All metrics of one method at one seed: ({metric: {variant_name: value}}, info), info
+    holding the training figures and `loo_hits`, the leave-one-out outcome per case."""
     out: dict[str, dict[str, float]] = {}
     started = time.perf_counter()
     fitted = method.fit(split.train_pairs, catalog.n_books, catalog.n_pages, seed)
@@ -185,6 +186,7 @@ def evaluate_method(method, seed, catalog, split, authorless, authors, cases, pl
         + ", ".join(f"{k} {v:.3f}" for k, v in out["recall@10"].items())
         + f"; same-author {out['same_author_p@10'][method.name]:.3f}; loo hit@10 "
           f"{loo['hit@10']:.3f} ({seconds:.0f} s{', ' + str(info) if info else ''})")
+    info["loo_hits"] = loo["hits"]
     return out, info
 
 
@@ -299,6 +301,13 @@ def render(report: dict, notes: str) -> str:
     for metric, v in report["verdict"].items():
         lines.append(f"| {metric} | {v['margin']:+.3f} | {v['best_baseline']} | {v['spread']:.3f} "
                      f"| {'yes' if v['wins'] else 'NO'} |")
+    agreement = report.get("loo_agreement")
+    if agreement and agreement.get("against"):
+        lines += ["", f"Leave-one-out case by case ({agreement['cases']:,} cases): "
+                  f"{agreement['missed_by_every_run']:,} missed by every method and seed; "
+                  + "; ".join(f"against {name}, {v['only_ours']} hit by wikishelf in every seed "
+                              f"and never by {name}, {v['only_theirs']} the other way"
+                              for name, v in agreement["against"].items()) + "."]
     lines += ["", "## The article's tables (the shipped model, Annoy neighbours)", ""]
     for row in report["article"]:
         if "error" in row:
@@ -377,6 +386,7 @@ def main(argv=None) -> int:
                                  cases, log)
     per_seed: list[dict] = [{} for _ in plan.seeds]
     train_seconds = []
+    loo_hits: dict[str, list[np.ndarray]] = {}  # per method, per seed run (one for deterministic)
     for method in chosen:
         for i, seed in enumerate(plan.seeds):
             if method.name in DETERMINISTIC and i > 0:
@@ -388,6 +398,7 @@ def main(argv=None) -> int:
                 continue
             result, info = evaluate_method(method, seed, catalog, split, authorless, authors,
                                            cases, plan, log)
+            loo_hits.setdefault(method.name, []).append(info.pop("loo_hits"))
             if "train_s" in info:
                 train_seconds.append(info["train_s"])
             for metric, values in result.items():
@@ -399,6 +410,7 @@ def main(argv=None) -> int:
     report = {
         "metrics": mean, "spread": spread, "per_seed": per_seed,
         "verdict": verdict(mean, spread),
+        "loo_agreement": ev.loo_agreement(loo_hits),
         "command": command, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "seeds": n_seeds, "host": _host(),
         "recipe": config.to_dict(),
