@@ -149,3 +149,23 @@ def test_plain_text_resolves_wrappers_lists_and_markup():
     assert text("'''Bold''' and ''italic''<sup>[1]</sup>") == "Bold and italic[1]"
     assert text("1937<ref>{{cite book|title=x}}</ref><!-- first --> (UK)") == "1937 (UK)"
     assert text("Allen &amp; Unwin") == "Allen & Unwin"
+
+
+def test_plain_text_keeps_what_todays_infoboxes_wrap_in_templates():
+    """Shapes of current articles: {{langx}} replaced {{lang-xx}} in 2024; foreign authors come
+    as {{ill}}; spaces and breaks as templates; identifiers and approximate dates wrapped."""
+    import mwparserfromhell
+
+    def text(wikitext):
+        return plain_text(mwparserfromhell.parse(wikitext))
+
+    assert text("{{langx|ru|Война и миръ|Voyna i mir}}") == "Война и миръ"
+    assert text("{{ill|Hans Fallada|de}}") == "Hans Fallada"
+    assert text("{{interlanguage link|Der Trinker|de|lt=The Drinker}}") == "The Drinker"
+    assert text("C.{{nbsp}}S. Lewis") == "C. S. Lewis"
+    assert text("[[Penguin Books]]{{br}}[[Viking Press|Viking]] (US)") == "Penguin Books, Viking (US)"
+    assert text("{{ISBN|978-0-261-10295-4}}") == "978-0-261-10295-4"
+    assert text("{{circa|1850}}") == "c. 1850"
+    assert text("{{sortname|Ursula K.|Le Guin}}") == "Ursula K. Le Guin"
+    assert text("{{Script|Cyrl|Война}}") == "Война"
+    assert text("{{nowrap}}{{lang|fr}}") == ""  # an empty wrapper is no text, not an error

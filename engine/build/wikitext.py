@@ -64,7 +64,11 @@ _WRAPPERS = frozenset({"Nowrap", "Nobr", "Nobreak", "No wrap", "Small", "Smaller
                        "Midsize", "Larger", "Resize", "Nowrap begin", "Noitalic", "Nobold",
                        "Not a typo", "Sic", "Lang", "Transl", "Transliteration", "Linktext",
                        "Smallcaps", "Sc", "Abbr", "Title case", "Nihongo", "Em", "Strong", "Var",
-                       "Keep together", "Avoid wrap", "Nowrap end"})
+                       "Keep together", "Avoid wrap", "Nowrap end", "Tooltip",
+                       # a link to another language's article: its first argument is the name
+                       "Ill", "Interlanguage link", "Interlanguage link multi", "Ill-wd",
+                       # identifiers whose template only adds a link
+                       "ISBN", "ISBNT", "OCLC", "LCCN", "ISSN"})
 # List templates: every positional argument (or every bullet line of the first) is one item.
 _LISTS = frozenset({"Plainlist", "Plain list", "Flatlist", "Flat list", "Unbulleted list", "Ubl",
                     "Ublist", "Ubt", "Unbulleted", "Hlist", "Bulleted list", "Bulleted",
@@ -74,9 +78,12 @@ _LISTS = frozenset({"Plainlist", "Plain list", "Flatlist", "Flat list", "Unbulle
 _DATES = frozenset({"Start date", "Start date and age", "Publication date", "Release date",
                     "Film date", "Start and end dates", "End date", "Date", "Dts", "Birth date"})
 # Templates that stand for one character.
-_SYMBOLS = {"'": "'", "'s": "'s", "Snd": " – ", "Spaced ndash": " – ", "Ndash": "–",
-            "En dash": "–", "Mdash": "—", "Em dash": "—", "·": "·", "Middot": "·", "Dot": "·"}
-_LANG_TEXT_SECOND = frozenset({"Lang", "Transl", "Transliteration"})  # {{lang|fr|texte}}
+_SYMBOLS = {"'": "'", "'s": "'s", "Snd": " – ", "Spaced ndash": " – ", "Spaced en dash": " – ",
+            "Ndash": "–", "En dash": "–", "Mdash": "—", "Em dash": "—", "·": "·", "Middot": "·",
+            "Dot": "·", "Nbsp": " ", "Thinsp": " ", "Sp": " ", "Space": " ", "Spaces": " ",
+            "Nbhyph": "-", "Br": "\n", "Break": "\n", "Crlf": "\n"}
+# {{lang|fr|texte}}; Langx replaced most {{lang-fr|texte}} on Wikipedia in 2024.
+_LANG_TEXT_SECOND = frozenset({"Lang", "Langx", "Transl", "Transliteration", "Script"})
 
 
 def title_key(name: str) -> str:
@@ -304,7 +311,8 @@ def _render_template(template: Template) -> str:
         chosen = args[1:2] if key in _LANG_TEXT_SECOND else args[:1]
         return "".join(_render(value) for value in chosen)
     if key in _WRAPPERS:
-        return _render(args[0]) if args else ""
+        shown = template.get("lt").value if template.has("lt") else None  # {{ill|...|lt=text}}
+        return _render(shown if shown is not None else args[0]) if args or shown else ""
     if key in _DATES:
         parts = [_render(value).strip() for value in args[:3]]
         parts = [p for p in parts if p.isdigit()]
@@ -313,4 +321,8 @@ def _render_template(template: Template) -> str:
         return _SYMBOLS[key]
     if key == "URL" and args:
         return _render(args[-1] if len(args) > 1 else args[0])
+    if key == "Circa" and args:
+        return "c. " + _render(args[0])
+    if key == "Sortname" and len(args) >= 2:  # {{sortname|Ursula K.|Le Guin}}
+        return f"{_render(args[0]).strip()} {_render(args[1]).strip()}"
     return ""  # citations, maintenance tags, anything else: not the field's text
