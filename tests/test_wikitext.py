@@ -168,4 +168,5 @@ def test_plain_text_keeps_what_todays_infoboxes_wrap_in_templates():
     assert text("{{circa|1850}}") == "c. 1850"
     assert text("{{sortname|Ursula K.|Le Guin}}") == "Ursula K. Le Guin"
     assert text("{{Script|Cyrl|Война}}") == "Война"
+    assert text("{{resize|90%|(UK)}}") == "(UK)"
     assert text("{{nowrap}}{{lang|fr}}") == ""  # an empty wrapper is no text, not an error

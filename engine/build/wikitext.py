@@ -61,8 +61,8 @@ _BULLET = re.compile(r"^[*#:;]+\s*")
 
 # Formatting templates whose first positional argument is the text ({{nowrap|C. S. Lewis}}).
 _WRAPPERS = frozenset({"Nowrap", "Nobr", "Nobreak", "No wrap", "Small", "Smaller", "Big",
-                       "Midsize", "Larger", "Resize", "Nowrap begin", "Noitalic", "Nobold",
-                       "Not a typo", "Sic", "Lang", "Transl", "Transliteration", "Linktext",
+                       "Midsize", "Larger", "Nowrap begin", "Noitalic", "Nobold",
+                       "Not a typo", "Sic", "Linktext",
                        "Smallcaps", "Sc", "Abbr", "Title case", "Nihongo", "Em", "Strong", "Var",
                        "Keep together", "Avoid wrap", "Nowrap end", "Tooltip",
                        # a link to another language's article: its first argument is the name
@@ -77,13 +77,15 @@ _LISTS = frozenset({"Plainlist", "Plain list", "Flatlist", "Flat list", "Unbulle
                     "Pagelist", "Br separated entries", "Bare list", "Indented plainlist"})
 _DATES = frozenset({"Start date", "Start date and age", "Publication date", "Release date",
                     "Film date", "Start and end dates", "End date", "Date", "Dts", "Birth date"})
-# Templates that stand for one character.
+# Templates that stand for one character, a space or a line break.
 _SYMBOLS = {"'": "'", "'s": "'s", "Snd": " – ", "Spaced ndash": " – ", "Spaced en dash": " – ",
             "Ndash": "–", "En dash": "–", "Mdash": "—", "Em dash": "—", "·": "·", "Middot": "·",
             "Dot": "·", "Nbsp": " ", "Thinsp": " ", "Sp": " ", "Space": " ", "Spaces": " ",
             "Nbhyph": "-", "Br": "\n", "Break": "\n", "Crlf": "\n"}
 # {{lang|fr|texte}}; Langx replaced most {{lang-fr|texte}} on Wikipedia in 2024.
 _LANG_TEXT_SECOND = frozenset({"Lang", "Langx", "Transl", "Transliteration", "Script"})
+# The text is the last argument: {{URL|https://…|shown}} or {{resize|90%|text}}.
+_TEXT_LAST = frozenset({"URL", "Resize"})
 
 
 def title_key(name: str) -> str:
@@ -311,16 +313,17 @@ def _render_template(template: Template) -> str:
         chosen = args[1:2] if key in _LANG_TEXT_SECOND else args[:1]
         return "".join(_render(value) for value in chosen)
     if key in _WRAPPERS:
-        shown = template.get("lt").value if template.has("lt") else None  # {{ill|...|lt=text}}
-        return _render(shown if shown is not None else args[0]) if args or shown else ""
+        if template.has("lt"):  # {{ill|English title|de|lt=the text shown}}
+            return _render(template.get("lt").value)
+        return _render(args[0]) if args else ""
     if key in _DATES:
         parts = [_render(value).strip() for value in args[:3]]
         parts = [p for p in parts if p.isdigit()]
         return "-".join(p.zfill(2) if i else p for i, p in enumerate(parts))
     if key in _SYMBOLS:
         return _SYMBOLS[key]
-    if key == "URL" and args:
-        return _render(args[-1] if len(args) > 1 else args[0])
+    if key in _TEXT_LAST and args:
+        return _render(args[-1])
     if key == "Circa" and args:
         return "c. " + _render(args[0])
     if key == "Sortname" and len(args) >= 2:  # {{sortname|Ursula K.|Le Guin}}
