@@ -138,35 +138,32 @@ def test_template_keys_compare_like_mediawiki():
     assert template_key("Infobox Book") != template_key("Infobox book")  # only the first letter folds
 
 
-def test_plain_text_resolves_wrappers_lists_and_markup():
+def infobox_text(wikitext: str) -> str:
+    """An infobox value's wikitext as the catalog will show it."""
     import mwparserfromhell
 
-    def text(wikitext):
-        return plain_text(mwparserfromhell.parse(wikitext))
+    return plain_text(mwparserfromhell.parse(wikitext))
 
-    assert text("{{lang|fr|Le Petit Prince}}") == "Le Petit Prince"
-    assert text("{{hlist|[[Novel]]|[[Fantasy|fantasy fiction]]}}") == "Novel, fantasy fiction"
-    assert text("'''Bold''' and ''italic''<sup>[1]</sup>") == "Bold and italic[1]"
-    assert text("1937<ref>{{cite book|title=x}}</ref><!-- first --> (UK)") == "1937 (UK)"
-    assert text("Allen &amp; Unwin") == "Allen & Unwin"
+
+def test_plain_text_resolves_wrappers_lists_and_markup():
+    assert infobox_text("{{lang|fr|Le Petit Prince}}") == "Le Petit Prince"
+    assert infobox_text("{{hlist|[[Novel]]|[[Fantasy|fantasy fiction]]}}") == "Novel, fantasy fiction"
+    assert infobox_text("'''Bold''' and ''italic''<sup>[1]</sup>") == "Bold and italic[1]"
+    assert infobox_text("1937<ref>{{cite book|title=x}}</ref><!-- first --> (UK)") == "1937 (UK)"
+    assert infobox_text("Allen &amp; Unwin") == "Allen & Unwin"
 
 
 def test_plain_text_keeps_what_todays_infoboxes_wrap_in_templates():
     """Shapes of current articles: {{langx}} replaced {{lang-xx}} in 2024; foreign authors come
     as {{ill}}; spaces and breaks as templates; identifiers and approximate dates wrapped."""
-    import mwparserfromhell
-
-    def text(wikitext):
-        return plain_text(mwparserfromhell.parse(wikitext))
-
-    assert text("{{langx|ru|Война и миръ|Voyna i mir}}") == "Война и миръ"
-    assert text("{{ill|Hans Fallada|de}}") == "Hans Fallada"
-    assert text("{{interlanguage link|Der Trinker|de|lt=The Drinker}}") == "The Drinker"
-    assert text("C.{{nbsp}}S. Lewis") == "C. S. Lewis"
-    assert text("[[Penguin Books]]{{br}}[[Viking Press|Viking]] (US)") == "Penguin Books, Viking (US)"
-    assert text("{{ISBN|978-0-261-10295-4}}") == "978-0-261-10295-4"
-    assert text("{{circa|1850}}") == "c. 1850"
-    assert text("{{sortname|Ursula K.|Le Guin}}") == "Ursula K. Le Guin"
-    assert text("{{Script|Cyrl|Война}}") == "Война"
-    assert text("{{resize|90%|(UK)}}") == "(UK)"
-    assert text("{{nowrap}}{{lang|fr}}") == ""  # an empty wrapper is no text, not an error
+    assert infobox_text("{{langx|ru|Война и миръ|Voyna i mir}}") == "Война и миръ"
+    assert infobox_text("{{ill|Hans Fallada|de}}") == "Hans Fallada"
+    assert infobox_text("{{interlanguage link|Der Trinker|de|lt=The Drinker}}") == "The Drinker"
+    assert infobox_text("C.{{nbsp}}S. Lewis") == "C. S. Lewis"
+    assert infobox_text("[[Penguin Books]]{{br}}[[Viking Press|Viking]] (US)") == "Penguin Books, Viking (US)"
+    assert infobox_text("{{ISBN|978-0-261-10295-4}}") == "978-0-261-10295-4"
+    assert infobox_text("{{circa|1850}}") == "c. 1850"
+    assert infobox_text("{{sortname|Ursula K.|Le Guin}}") == "Ursula K. Le Guin"
+    assert infobox_text("{{Script|Cyrl|Война}}") == "Война"
+    assert infobox_text("{{resize|90%|(UK)}}") == "(UK)"
+    assert infobox_text("{{nowrap}}{{lang|fr}}") == ""  # an empty wrapper is no text, not an error
