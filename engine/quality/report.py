@@ -150,8 +150,8 @@ DETERMINISTIC = {"popularity", "tfidf_knn"}
 
 
 def evaluate_method(method, seed, catalog, split, authorless, authors, cases, plan, log):
-    """All metrics of one method at one seed: ({metric: {variant_name: value}}, info), info
-    holding the training figures and `loo_hits`, the leave-one-out outcome per case."""
+    """All metrics of one method at one seed: ({metric: {variant_name: value}}, the training
+    figures, the leave-one-out outcome per case)."""
     out: dict[str, dict[str, float]] = {}
     started = time.perf_counter()
     fitted = method.fit(split.train_pairs, catalog.n_books, catalog.n_pages, seed)
@@ -186,8 +186,7 @@ def evaluate_method(method, seed, catalog, split, authorless, authors, cases, pl
         + ", ".join(f"{k} {v:.3f}" for k, v in out["recall@10"].items())
         + f"; same-author {out['same_author_p@10'][method.name]:.3f}; loo hit@10 "
           f"{loo['hit@10']:.3f} ({seconds:.0f} s{', ' + str(info) if info else ''})")
-    info["loo_hits"] = loo["hits"]
-    return out, info
+    return out, info, loo["hits"]
 
 
 def summarise(per_seed: list[dict]) -> tuple[dict, dict]:
@@ -396,9 +395,9 @@ def main(argv=None) -> int:
                         if name.removesuffix("_native") == method.name:
                             per_seed[i].setdefault(metric, {})[name] = values[name]
                 continue
-            result, info = evaluate_method(method, seed, catalog, split, authorless, authors,
-                                           cases, plan, log)
-            loo_hits.setdefault(method.name, []).append(info.pop("loo_hits"))
+            result, info, hits = evaluate_method(method, seed, catalog, split, authorless,
+                                                 authors, cases, plan, log)
+            loo_hits.setdefault(method.name, []).append(hits)
             if "train_s" in info:
                 train_seconds.append(info["train_s"])
             for metric, values in result.items():
